@@ -1,0 +1,124 @@
+"""Leather Bridge: the application factory."""
+
+import logging
+import os
+
+import sqlalchemy as sa
+from flask import Flask, request, session
+from flask_login import current_user
+
+from config import BASE_DIR, CONFIGS, Config
+
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config=None):
+    """Build the app. `config` is a config class, a dict of overrides, or None for PORTAL_ENV's class."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    configure_settings(app, config)
+    configure_logging(app)
+    configure_extensions(app)
+    configure_database(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def configure_settings(app, config):
+    env_name = os.environ.get("PORTAL_ENV", "development")
+    base = CONFIGS.get(env_name, Config)
+    if isinstance(config, type):
+        base, config = config, None
+    app.config.from_object(base)
+    if config:
+        app.config.update(config)
+    if hasattr(base, "check") and not app.config.get("TESTING"):
+        base.check()
+    os.makedirs(app.instance_path, exist_ok=True)
+
+
+def configure_logging(app):
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def configure_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.needs_refresh_message = _l("Please log in again to continue.")
+    from .models.user import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def select_locale():
+    """The user's saved language, then a ?lang=/session choice, then the browser's Accept-Language."""
+    languages = Config.LANGUAGES
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def configure_database(app):
+    """SQLite: WAL so readers never block the writer, and a busy timeout so writers wait for each other."""
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+
+            @sa.event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_conn, _record):
+                cur = dbapi_conn.cursor()
+                if engine.url.database not in (None, "", ":memory:"):
+                    cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA busy_timeout=10000")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.close()
+
+
+def register_blueprints(app):
+    from .auth import bp as auth_bp
+    from .companies import bp as companies_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(companies_bp, url_prefix="/companies")
+
+
+def register_errorhandlers(app):
+    from . import errors
+
+    errors.init_app(app)
+
+
+def register_template_helpers(app):
+    from . import mail, permissions, templating
+
+    mail.init_app(app)
+
+    permissions.init_app(app)
+    templating.init_app(app)
+
+
+def register_cli(app):
+    from . import cli
+
+    cli.init_app(app)

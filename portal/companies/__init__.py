@@ -1,0 +1,7 @@
+"""Member companies: profile, capabilities, certifications, logo, colleagues, directory."""
+
+from flask import Blueprint
+
+bp = Blueprint("companies", __name__)
+
+from . import routes  # noqa: E402,F401

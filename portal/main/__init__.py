@@ -1,0 +1,7 @@
+"""Home, dashboard, notifications and the health check."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from . import routes  # noqa: E402,F401

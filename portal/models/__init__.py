@@ -1,0 +1,6 @@
+"""The portal's tables, one module per aggregate; importing this package registers them all."""
+
+from .audit import AuditLog  # noqa: F401
+from .company import Association, Company, CompanyCapability, Certification, Invitation  # noqa: F401
+from .taxonomy import TaxonomyTerm  # noqa: F401
+from .user import LoginFailure, Notification, OutboxMessage, Role, User  # noqa: F401

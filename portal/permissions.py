@@ -1,0 +1,81 @@
+"""Roles and the named predicates that decide who may see or change what; also Jinja globals."""
+
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user
+
+from .models import Role
+
+
+def is_member_of(user, company) -> bool:
+    """The user works for this company (owner or invited colleague)."""
+    return bool(user.is_authenticated and user.role is Role.member and company and user.company_id == company.id)
+
+
+def can_edit_company(user, company) -> bool:
+    return is_member_of(user, company)
+
+
+def can_manage_colleagues(user, company) -> bool:
+    return is_member_of(user, company) and company.owner_id == user.id
+
+
+def is_staff_of(user, association_id) -> bool:
+    return bool(user.is_authenticated and user.role is Role.staff and user.association_id == association_id)
+
+
+def can_verify(user, company) -> bool:
+    """Only staff of the company's own association decide on its membership."""
+    return company is not None and is_staff_of(user, company.association_id)
+
+
+def can_moderate(user, obj) -> bool:
+    """Staff moderate the things of their own association's members and no one else's."""
+    company = getattr(obj, "company", obj)
+    return company is not None and is_staff_of(user, company.association_id)
+
+
+def can_see_company(user, company) -> bool:
+    """Verified companies are public; others only to their people, their association's staff and admins."""
+    if company.is_verified:
+        return True
+    if not user.is_authenticated:
+        return False
+    return user.is_admin or is_member_of(user, company) or can_verify(user, company)
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.path.startswith("/api/") or (best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"])
+
+
+def roles_required(*roles):
+    """Anonymous users go to the login page (or get 401 JSON); the wrong role gets 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from .extensions import login_manager
+
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+member_required = roles_required(Role.member)
+staff_required = roles_required(Role.staff)
+admin_required = roles_required(Role.admin)
+
+
+def init_app(app):
+    for fn in (is_member_of, can_edit_company, can_manage_colleagues, can_verify, can_moderate, can_see_company):
+        app.jinja_env.globals[fn.__name__] = fn
+        app.jinja_env.filters[fn.__name__] = fn
+    app.jinja_env.globals["Role"] = Role

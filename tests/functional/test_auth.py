@@ -1,0 +1,140 @@
+"""Accounts through the real HTTP path: register, confirm, log in/out, reset, change password."""
+
+import re
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import LoginFailure, OutboxMessage, User
+
+from .. import factories
+
+
+def last_mail(to):
+    return db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.recipient == to).order_by(OutboxMessage.id.desc())
+    ).first()
+
+
+def link_in(message) -> str:
+    return re.search(r"http://localhost(/\S+)", message.body).group(1)
+
+
+def test_register_stores_scrypt_hash_and_mails_confirmation(client, app):
+    response = client.post(
+        "/auth/register",
+        data={"name": "Aigerim", "email": "Aigerim@Example.KZ", "password": "hides-and-skins-42",
+              "password2": "hides-and-skins-42", "locale": "ru"},
+    )
+    assert response.status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.email == "aigerim@example.kz"))
+    assert user.password_hash.startswith("scrypt:")
+    assert "hides-and-skins-42" not in user.password_hash
+    assert user.email_confirmed_at is None and user.locale == "ru"
+    message = last_mail("aigerim@example.kz")
+    client.get(link_in(message))
+    db.session.refresh(user)
+    assert user.email_confirmed_at is not None
+
+
+def test_production_hash_cost_is_at_least_2_to_17():
+    from config import Config
+
+    method, n, *_ = Config.PASSWORD_HASH_METHOD.split(":")
+    assert method == "scrypt" and int(n) >= 2**17
+
+
+def test_register_keeps_typed_values_on_error(client):
+    response = client.post(
+        "/auth/register",
+        data={"name": "Bilal Ahmed", "email": "bilal@example.pk", "password": "short", "password2": "short"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'value="Bilal Ahmed"' in html and 'value="bilal@example.pk"' in html
+    assert "aria-invalid" in html
+
+
+def test_register_refuses_duplicate_email(client, member):
+    response = client.post(
+        "/auth/register",
+        data={"name": "X", "email": member.email.upper(), "password": "another-pass-123", "password2": "another-pass-123"},
+    )
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_login_same_answer_for_unknown_and_known_email(client, member):
+    known = client.post("/auth/login", data={"email": member.email, "password": "wrong-password"})
+    unknown = client.post("/auth/login", data={"email": "nobody@example.org", "password": "wrong-password"})
+    assert known.status_code == unknown.status_code == 200
+    strip = lambda r: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))  # noqa: E731
+    assert strip(known) == strip(unknown)
+
+
+def test_login_throttled_per_account_with_database_counters(client, app, member):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        client.post("/auth/login", data={"email": member.email, "password": "wrong-password"})
+    response = client.post("/auth/login", data={"email": member.email, "password": factories.PASSWORD})
+    assert response.status_code == 429
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) >= 5
+
+
+def test_logout_ends_session_and_remember_cookie(client, app, member, login):
+    login(member, remember=True)
+    cookies = {c.key: c.value for c in client._cookies.values()}
+    assert "remember_token" in cookies and "session" in cookies
+    assert client.get("/auth/settings").status_code == 200
+    client.post("/auth/logout")
+    replay = app.test_client()
+    for key, value in cookies.items():
+        replay.set_cookie(key, value, domain="localhost")
+    assert replay.get("/auth/settings").status_code == 302  # both cookies are dead
+
+
+def test_password_change_logs_out_other_sessions(app, member, login, client):
+    login(member)
+    other = app.test_client()
+    other.post("/auth/login", data={"email": member.email, "password": factories.PASSWORD})
+    assert other.get("/auth/settings").status_code == 200
+    response = client.post(
+        "/auth/password",
+        data={"pw-current": factories.PASSWORD, "pw-password": "a-brand-new-pass-1", "pw-password2": "a-brand-new-pass-1"},
+    )
+    assert response.status_code == 302
+    assert client.get("/auth/settings").status_code == 200
+    assert other.get("/auth/settings").status_code == 302
+
+
+def test_password_reset_token_is_single_use(client, member):
+    response = client.post("/auth/reset", data={"email": member.email})
+    assert response.status_code == 302
+    path = link_in(last_mail(member.email))
+    new = {"password": "fresh-password-77", "password2": "fresh-password-77"}
+    assert client.post(path, data=new).status_code == 302
+    assert client.post("/auth/login", data={"email": member.email, "password": "fresh-password-77"}).status_code == 302
+    client.post("/auth/logout")
+    again = client.post(path, data={"password": "hijack-password-1", "password2": "hijack-password-1"})
+    assert again.status_code == 302 and "/auth/reset" in again.headers["Location"]
+    assert client.post("/auth/login", data={"email": member.email, "password": "hijack-password-1"}).status_code == 200
+
+
+def test_reset_same_answer_for_unknown_email(client, member):
+    known = client.post("/auth/reset", data={"email": member.email}, follow_redirects=True)
+    unknown = client.post("/auth/reset", data={"email": "ghost@example.org"}, follow_redirects=True)
+    assert known.get_data(as_text=True) == unknown.get_data(as_text=True)
+    assert last_mail("ghost@example.org") is None
+
+
+def test_open_redirects_through_next_are_refused(client, member):
+    for evil in ("//evil.example", "/\\evil.example", "javascript:alert(1)", "https://evil.example/", "/\t/evil.example"):
+        response = client.post(
+            "/auth/login", data={"email": member.email, "password": factories.PASSWORD, "next": evil}
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] in ("/dashboard", "http://localhost/dashboard"), evil
+        client.post("/auth/logout")
+
+
+def test_next_to_a_local_page_is_followed(client, member):
+    response = client.post("/auth/login", data={"email": member.email, "password": factories.PASSWORD, "next": "/auth/settings"})
+    assert response.headers["Location"].endswith("/auth/settings")
