@@ -4,3 +4,4 @@ from .audit import AuditLog  # noqa: F401
 from .company import Association, Company, CompanyCapability, Certification, Invitation  # noqa: F401
 from .taxonomy import TaxonomyTerm  # noqa: F401
 from .user import LoginFailure, Notification, OutboxMessage, Role, User  # noqa: F401
+from .listing import Direction, Listing, ListingFlag, ListingRevision, ListingStatus, ListingTag, ListingType  # noqa: F401
