@@ -1,0 +1,77 @@
+"""The app as a whole: health check, settings, SQLite pragmas, error pages, languages."""
+
+import pytest
+import sqlalchemy as sa
+
+from config import ProductionConfig
+from portal import create_app
+from portal.extensions import db
+
+
+def test_healthz_reports_database_and_index(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["database"] == "ok" and "index" in data
+
+
+def test_production_refuses_default_secret(monkeypatch):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "dev-secret-change-me")
+    with pytest.raises(RuntimeError, match="PORTAL_SECRET_KEY"):
+        create_app(ProductionConfig)
+
+
+def test_sqlite_file_database_uses_wal_and_busy_timeout(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_not_found_page_is_friendly_and_localised(client):
+    english = client.get("/no-such-page")
+    assert english.status_code == 404 and "could not find" in english.get_data(as_text=True)
+    russian = client.get("/no-such-page", headers={"Accept-Language": "ru"})
+    assert 'lang="ru"' in russian.get_data(as_text=True)
+
+
+def test_urdu_pages_are_right_to_left(client):
+    html = client.get("/", headers={"Accept-Language": "ur"}).get_data(as_text=True)
+    assert 'dir="rtl"' in html and "bootstrap.rtl.min.css" in html
+
+
+def test_api_clients_get_json_errors(client):
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.get_json()["error"] == 404
+
+
+def test_language_switcher_remembers_choice_and_refuses_foreign_next(client):
+    response = client.get("/auth/language/ru?next=//evil.example")
+    assert response.status_code == 302 and "evil" not in response.headers["Location"]
+    assert 'lang="ru"' in client.get("/").get_data(as_text=True)
+
+
+def test_no_page_loads_assets_from_a_cdn(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "cdn." not in html and "https://" not in html.split("<body")[0]
+
+
+def test_seed_demo_is_idempotent(runner):
+    from portal.models import Company, User
+
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = (db.session.scalar(sa.select(sa.func.count(User.id))), db.session.scalar(sa.select(sa.func.count(Company.id))))
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert counts == (db.session.scalar(sa.select(sa.func.count(User.id))), db.session.scalar(sa.select(sa.func.count(Company.id))))
+    assert counts[1] >= 12 and "staff@pta.example" in first.output
+
+
+def test_create_admin_command(runner):
+    from portal.auth.services import user_by_email
+
+    result = runner.invoke(args=["create-admin", "boss@example.org", "--password", "a-long-admin-pass"])
+    assert result.exit_code == 0, result.output
+    assert user_by_email("boss@example.org").is_admin
