@@ -21,7 +21,7 @@ install-dev: $(VENV)/bin/python
 	$(MAKE) -s translations
 
 translations:
-	$(VENV)/bin/pybabel compile -q -d translations 2>/dev/null || $(VENV)/bin/pybabel compile -d translations
+	@$(VENV)/bin/pybabel compile -d translations --use-fuzzy >/dev/null
 
 ## make run: install, migrate, seed the demo and serve it at http://127.0.0.1:5000
 run: install
@@ -47,7 +47,7 @@ format: install-dev
 
 ## refresh the message catalogues after adding strings
 extract:
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --ignore-dirs=".venv instance node_modules" -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations
 
 clean:
