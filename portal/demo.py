@@ -10,7 +10,7 @@ from .models import Association, Certification, Company, Role, User
 from .models.base import utcnow
 from .models.company import VerificationStatus
 
-DEMO_PASSWORD = "leather-demo-2026"
+DEMO_PASSWORD = "leather-demo-2026"  # noqa: S105 - published demo logins
 
 ASSOCIATIONS = [
     ("PTA", "Pakistan Tanners Association", "PK", "https://pakistantanners.example"),
