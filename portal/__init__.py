@@ -101,6 +101,24 @@ def register_blueprints(app):
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(companies_bp, url_prefix="/companies")
+    from .admin import bp as admin_bp
+    from .verification import bp as verification_bp
+
+    app.register_blueprint(verification_bp, url_prefix="/staff")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    from .listings import bp as listings_bp
+    from .moderation import bp as moderation_bp
+
+    app.register_blueprint(listings_bp, url_prefix="/listings")
+    app.register_blueprint(moderation_bp, url_prefix="/staff")
+    from .search import bp as search_bp
+
+    app.register_blueprint(search_bp)
+    from .alerts import bp as alerts_bp
+    from .engagement import bp as engagement_bp
+
+    app.register_blueprint(engagement_bp, url_prefix="/deals")
+    app.register_blueprint(alerts_bp, url_prefix="/alerts")
 
 
 def register_errorhandlers(app):
@@ -122,3 +140,6 @@ def register_cli(app):
     from . import cli
 
     cli.init_app(app)
+    from .engagement import cli as engagement_cli
+
+    engagement_cli.init_app(app)

@@ -42,3 +42,9 @@ def create_admin_command(email, name, password):
 def init_app(app):
     for command in (seed_demo_command, create_admin_command):
         app.cli.add_command(command)
+    from .listings import cli as listings_cli
+
+    listings_cli.init_app(app)
+    from .search import cli as search_cli
+
+    search_cli.init_app(app)

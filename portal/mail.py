@@ -10,7 +10,7 @@ import smtplib
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from .extensions import db
 from .models import Notification, OutboxMessage
@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 PENDING_KEY = "portal_outbox_pending"
 
 
-def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body)
+def send_mail(recipient: str, subject: str, body: str, headers: dict | None = None) -> OutboxMessage:
+    """Queue one email; `headers` adds extra ones (e.g. List-Unsubscribe) to those the portal sets."""
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body, headers=headers or None)
     db.session.add(message)
     db.session.flush()  # the id is needed after the commit, when the session can no longer load it
     db.session.info.setdefault(PENDING_KEY, []).append(message.id)
@@ -33,8 +34,16 @@ def notify(user, text: str, link: str | None = None, *, email_subject: str | Non
     """An in-portal notification, and an email too when a subject is given."""
     db.session.add(Notification(user_id=user.id, text=text, link=link))
     if email_subject:
-        url = (current_app.config.get("PUBLIC_URL", "") + link) if link else ""
+        url = (public_base_url() + link) if link else ""
         send_mail(user.email, email_subject, f"{text}\n\n{url}".strip())
+
+
+def public_base_url() -> str:
+    """Where the portal is reached, for links in emails: PUBLIC_URL, else the current request's host."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    return request.host_url.rstrip("/") if has_request_context() else ""
 
 
 def deliver(message_ids) -> None:
@@ -56,6 +65,8 @@ def deliver(message_ids) -> None:
                 email["From"] = cfg["MAIL_DEFAULT_SENDER"]
                 email["To"] = row.recipient
                 email["Subject"] = row.subject
+                for name, value in (row.headers or {}).items():
+                    email[name] = value
                 email.set_content(row.body)
                 try:
                     smtp.send_message(email)

@@ -2,10 +2,12 @@
 
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import abort, request
 from flask_login import current_user
 
-from .models import Role
+from .extensions import db
+from .models import Interest, InterestStatus, Role
 
 
 def is_member_of(user, company) -> bool:
@@ -45,6 +47,24 @@ def can_see_company(user, company) -> bool:
     return user.is_admin or is_member_of(user, company) or can_verify(user, company)
 
 
+def can_see_listing_company(user, listing) -> bool:
+    """An anonymous listing names its company only to its people, its staff, admins and accepted partners."""
+    if not listing.anonymous:
+        return True
+    if not user.is_authenticated:
+        return False
+    if user.is_admin or is_member_of(user, listing.company) or can_moderate(user, listing):
+        return True
+    if user.role is not Role.member or not user.company_id:
+        return False
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Interest).where(
+            Interest.listing_id == listing.id, Interest.from_company_id == user.company_id,
+            Interest.status == InterestStatus.accepted,
+        )
+    ) > 0
+
+
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return request.path.startswith("/api/") or (best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"])
@@ -75,7 +95,8 @@ admin_required = roles_required(Role.admin)
 
 
 def init_app(app):
-    for fn in (is_member_of, can_edit_company, can_manage_colleagues, can_verify, can_moderate, can_see_company):
+    for fn in (is_member_of, can_edit_company, can_manage_colleagues, can_verify, can_moderate, can_see_company,
+               can_see_listing_company):
         app.jinja_env.globals[fn.__name__] = fn
         app.jinja_env.filters[fn.__name__] = fn
     app.jinja_env.globals["Role"] = Role

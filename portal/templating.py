@@ -43,6 +43,7 @@ def nav_items() -> list[tuple[str, str]]:
         role = current_user.role.value
         if role == "member":
             items.insert(0, ("main.dashboard", _l("Dashboard")))
+            items.insert(1, ("engagement.inbox", _l("Partnerships")))
         elif role == "staff":
             items.insert(0, ("verification.queue", _l("Verification")))
             items.insert(1, ("moderation.queue", _l("Moderation")))

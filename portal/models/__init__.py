@@ -5,3 +5,8 @@ from .company import Association, Company, CompanyCapability, Certification, Inv
 from .taxonomy import TaxonomyTerm  # noqa: F401
 from .user import LoginFailure, Notification, OutboxMessage, Role, User  # noqa: F401
 from .listing import Direction, Listing, ListingFlag, ListingRevision, ListingStatus, ListingTag, ListingType  # noqa: F401
+from .engagement import (  # noqa: F401
+    AlertFrequency, AlertSent, Attachment, Conversation, ConversationState, Interest, InterestStatus, Meeting,
+    MeetingStatus, Message, Outcome, OutcomeKind, OutcomeStatus, SavedSearch,
+)
+from .match import MatchNotice  # noqa: F401

@@ -101,6 +101,7 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
+    headers: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))  # extra email headers, e.g. List-Unsubscribe
 
 
 class Notification(db.Model):

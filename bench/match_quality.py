@@ -1,0 +1,161 @@
+"""Matchmaking quality on a labelled set: nDCG@5, nDCG@10, recall@5 and cross-language recall@5.
+
+    .venv/bin/python bench/match_quality.py ../shared/data/sample-listings.jsonl ../shared/data/sample-truth.json
+
+A fresh instance (temporary SQLite file and index directory) imports FILE.jsonl with the portal's
+importer, rebuilds the index, and ranks the candidates of every listing that has relevant matches:
+
+* matcher  - portal.search.matching.find_matches (the portal's own code, as the CLI and pages use it);
+* anchor 1 - the complementary filter alone (same type, opposite direction, other country) in random
+             order, averaged over several seeds;
+* anchor 2 - that filter with Whoosh BM25 `more_like` hits on the listing's text ranked first.
+
+Gains are the truth grades (2 or 1); DCG = sum(grade / log2(rank + 1)), normalised by the ideal order.
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SEEDS = 20
+
+
+def dcg(grades) -> float:
+    return sum(g / math.log2(i + 2) for i, g in enumerate(grades))
+
+
+def ndcg(ranked, qrels, k) -> float:
+    ideal = dcg(sorted(qrels.values(), reverse=True)[:k])
+    return dcg([qrels.get(r, 0) for r in ranked[:k]]) / ideal if ideal else 0.0
+
+
+def recall(ranked, qrels, k) -> float:
+    return len(set(ranked[:k]) & set(qrels)) / len(qrels) if qrels else 0.0
+
+
+def evaluate(rankings: dict, truth: dict) -> dict:
+    qrels_all = truth["qrels"]
+    langs = {ref: info["language"] for ref, info in truth["listings"].items()}
+    queries = [q for q, rel in qrels_all.items() if rel]
+    out = {"nDCG@5": 0.0, "nDCG@10": 0.0, "recall@5": 0.0}
+    cross_hit = cross_total = 0
+    for q in queries:
+        ranked, rel = rankings.get(q, []), qrels_all[q]
+        out["nDCG@5"] += ndcg(ranked, rel, 5)
+        out["nDCG@10"] += ndcg(ranked, rel, 10)
+        out["recall@5"] += recall(ranked, rel, 5)
+        for d in rel:
+            if langs.get(d) != langs.get(q):
+                cross_total += 1
+                cross_hit += d in ranked[:5]
+    n = len(queries) or 1
+    out = {k: v / n for k, v in out.items()}
+    out["recall@5 cross-language"] = cross_hit / cross_total if cross_total else 0.0
+    out["queries"] = len(queries)
+    out["cross-language pairs"] = cross_total
+    return out
+
+
+def average(runs: list[dict]) -> dict:
+    return {k: sum(r[k] for r in runs) / len(runs) for k in runs[0]}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("listings", help="JSON Lines file in the portal's import format")
+    ap.add_argument("truth", help="truth JSON: listings (concepts) and qrels")
+    ap.add_argument("--show", help="print the matcher's ranking for this ref")
+    args = ap.parse_args()
+
+    truth = json.loads(Path(args.truth).read_text(encoding="utf-8"))
+    tmp = tempfile.mkdtemp(prefix="lb-quality-")
+    os.environ.setdefault("PORTAL_ENV", "development")
+
+    import sqlalchemy as sa
+
+    from config import TestConfig
+    from portal import create_app
+    from portal.demo import ensure_associations
+    from portal.extensions import db
+    from portal.listings.importer import import_jsonl
+    from portal.models import Listing
+    from portal.search import index
+    from portal.search.matching import find_matches
+    from portal.search.bits import Bits, docnums
+    from portal.search.query import docsets, visible_set
+
+    conf = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    conf.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/bench.sqlite3", INDEX_DIR=f"{tmp}/index")
+    app = create_app(conf)
+    with app.app_context():
+        db.create_all()
+        ensure_associations()
+        db.session.commit()
+        report = import_jsonl(args.listings)
+        if report.errors:
+            sys.exit("import failed:\n" + "\n".join(report.errors[:20]))
+        stats = index.rebuild()
+        print(f"imported: {report.summary()}; indexed {stats['documents']} documents")
+
+        listings = db.session.scalars(sa.select(Listing).where(Listing.ref.is_not(None))).all()
+        by_ref = {x.ref: x for x in listings}
+        searcher, cache = index.searcher()
+        sets = docsets(searcher, cache)
+        live = visible_set(sets, "listing")
+        ours, bm25, filtered = {}, {}, {}
+        for ref, listing in by_ref.items():
+            if ref not in truth["listings"]:
+                continue
+            ours[ref] = [m.ref for m in find_matches(listing, limit=10)]
+            info = truth["listings"][ref]
+            other = {"PK": "KZ", "KZ": "PK"}[info["country"]]
+            opposite = "request" if info["direction"] == "offer" else "offer"
+            allowed = live & sets.facet("type", info["type"]) & sets.facet("direction", opposite)
+            allowed &= sets.facet("country", other)
+            cands = sorted(searcher.stored_fields(d)["stored"]["ref"] for d in docnums(allowed))
+            filtered[ref] = cands
+            docnum = searcher.document_number(id=f"listing:{listing.id}")
+            hits = []
+            if docnum is not None:
+                # more_like reads the document's own terms: give it the stored description's text.
+                text = searcher.stored_fields(docnum).get("text") or ""
+                hits = [h["stored"]["ref"] for h in searcher.more_like(docnum, "body", text=text, top=len(cands) or 1,
+                                                                      filter=Bits(allowed))]
+            bm25[ref] = [h for h in hits if h in set(cands)]
+        if args.show:
+            for m in find_matches(by_ref[args.show], limit=10):
+                print(f"{m.score:.3f} {m.ref} {truth['qrels'][args.show].get(m.ref, 0)} {m.parts} {m.reasons}")
+
+    anchor1_runs, anchor2_runs = [], []
+    for seed in range(SEEDS):
+        rnd = random.Random(seed)
+        shuffled = {}
+        ranked_bm25 = {}
+        for ref, cands in filtered.items():
+            order = cands[:]
+            rnd.shuffle(order)
+            shuffled[ref] = order
+            hits = bm25[ref]  # BM25 hits first, in their order; the rest of the filter set at random
+            ranked_bm25[ref] = hits + [c for c in order if c not in set(hits)]
+        anchor1_runs.append(evaluate(shuffled, truth))
+        anchor2_runs.append(evaluate(ranked_bm25, truth))
+    rows = [("matcher", evaluate(ours, truth)), ("anchor 1: filter, random", average(anchor1_runs)),
+            ("anchor 2: filter + BM25 more_like", average(anchor2_runs))]
+    keys = ["nDCG@5", "nDCG@10", "recall@5", "recall@5 cross-language"]
+    print(f"{'':36}" + "".join(f"{k:>26}" for k in keys))
+    for name, res in rows:
+        print(f"{name:36}" + "".join(f"{res[k]:>26.3f}" for k in keys))
+    res = rows[0][1]
+    print(f"{int(res['queries'])} listings with relevant matches; {int(res['cross-language pairs'])} relevant "
+          f"cross-language pairs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+"""The admin area: overview, associations, staff and user accounts, taxonomy terms, the full audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,26 @@
+"""Forms to save a search and to change or delete a saved one."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+FREQUENCIES = [("instant", _l("As soon as they are published")), ("daily", _l("Once a day")),
+               ("weekly", _l("Once a week"))]
+
+
+class SaveSearchForm(FlaskForm):
+    name = StringField(_l("Name of the alert"), validators=[DataRequired(), Length(max=120)])
+    frequency = SelectField(_l("Email me new matches"), choices=FREQUENCIES, default="daily")
+    search_args = HiddenField(validators=[Length(max=2000)])
+    submit = SubmitField(_l("Save this search"))
+
+
+class EditSearchForm(FlaskForm):
+    name = StringField(_l("Name of the alert"), validators=[DataRequired(), Length(max=120)])
+    frequency = SelectField(_l("Email me new matches"), choices=FREQUENCIES)
+    submit = SubmitField(_l("Save"))
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField(_l("Confirm"))

@@ -1,0 +1,129 @@
+"""Forms for interests, messages, meetings and outcomes."""
+
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..models import OutcomeKind
+from ..models.base import utcnow
+from . import services
+
+
+class InterestForm(FlaskForm):
+    message = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(min=20, max=4000)])
+    what_we_bring = TextAreaField(_l("What your company brings"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Send expression of interest"))
+
+
+class AnswerForm(FlaskForm):
+    note = TextAreaField(_l("Note to the company (optional)"), validators=[Optional(), Length(max=1000)])
+    accept = SubmitField(_l("Accept and start a conversation"))
+    decline = SubmitField(_l("Decline"))
+
+
+class ActionForm(FlaskForm):
+    """Just the CSRF token, for buttons that act on POST."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[Optional(), Length(max=10000)])
+    attachment = FileField(_l("Attach a file (PDF, PNG or JPEG)"))
+    submit = SubmitField(_l("Send"))
+
+    def validate_attachment(self, field):
+        """The content decides: the file is read and checked here, and kept for the service."""
+        self.upload = None
+        file = field.data
+        if not file or not getattr(file, "filename", ""):
+            return
+        try:
+            content_type, data = services.inspect_upload(file.stream)
+        except services.EngagementError as exc:
+            raise ValidationError(str(exc)) from None
+        self.upload = (file.filename, content_type, data)
+
+    def validate_body(self, field):
+        file = self.attachment.data
+        if not (field.data or "").strip() and not (file and getattr(file, "filename", "")):
+            raise ValidationError(_l("Write a message or attach a file."))
+
+
+DURATIONS = [(30, _l("30 minutes")), (45, _l("45 minutes")), (60, _l("1 hour")), (90, _l("1 hour 30 minutes")),
+             (120, _l("2 hours")), (240, _l("Half a day")), (480, _l("A full day"))]
+TIMEZONE_LABELS = {
+    "Asia/Karachi": _l("Pakistan (Karachi, Lahore, Sialkot)"),
+    "Asia/Almaty": _l("Kazakhstan (Almaty, Astana, Shymkent)"),
+    "Asia/Qostanay": _l("Kazakhstan (Kostanay)"),
+    "Asia/Aqtobe": _l("Kazakhstan (Aktobe, west)"),
+    "Asia/Tashkent": _l("Uzbekistan (Tashkent)"),
+    "Asia/Dubai": _l("United Arab Emirates (Dubai)"),
+    "Europe/Istanbul": _l("Türkiye (Istanbul)"),
+    "Europe/Moscow": _l("Russia (Moscow)"),
+    "Europe/Berlin": _l("Central Europe (Berlin, Milan)"),
+    "Europe/London": _l("United Kingdom (London)"),
+    "UTC": _l("UTC"),
+}
+
+
+class MeetingForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Choose a date."))])
+    time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Choose a time."))])
+    timezone = SelectField(_l("Time zone"), choices=[(tz, TIMEZONE_LABELS[tz]) for tz in services.TIMEZONES])
+    duration = SelectField(_l("Duration"), choices=DURATIONS, coerce=int, default=60)
+    online_url = StringField(_l("Online meeting link"), validators=[Optional(), Length(max=500)])
+    place = StringField(_l("Or a place"), validators=[Optional(), Length(max=300)])
+    note = TextAreaField(_l("Agenda or note (optional)"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Propose meeting"))
+
+    def validate_online_url(self, field):
+        if not field.data:
+            return
+        parts = urlsplit(field.data.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationError(_l("Enter a full link starting with https://"))
+
+    def validate_place(self, field):
+        if not (field.data or "").strip() and not (self.online_url.data or "").strip():
+            raise ValidationError(_l("Give an online meeting link or a place."))
+
+    def validate_time(self, field):
+        if not self.day.data or not field.data or self.timezone.data not in services.TIMEZONES:
+            return
+        starts_at = services.to_utc(self.local_start, self.timezone.data)
+        if starts_at <= utcnow():
+            raise ValidationError(_l("Choose a time in the future."))
+        if starts_at > utcnow() + timedelta(days=2 * 365):
+            raise ValidationError(_l("Choose a date within the next two years."))
+
+    @property
+    def local_start(self) -> datetime:
+        return datetime.combine(self.day.data, self.time.data)
+
+
+class OutcomeForm(FlaskForm):
+    kind = SelectField(_l("What came of it"), choices=[])
+    value_usd = IntegerField(_l("Estimated value in USD (optional)"),
+                             validators=[Optional(), NumberRange(min=0, max=10**12)])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Record outcome"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, services.outcome_label(k)) for k in OutcomeKind]
+
+
+class DisputeForm(FlaskForm):
+    reason = TextAreaField(_l("What is not right?"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Dispute"))
+
+
+class MeetingAnswerForm(FlaskForm):
+    accept = SubmitField(_l("Accept"))
+    decline = SubmitField(_l("Decline"))

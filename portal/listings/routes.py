@@ -1,0 +1,251 @@
+"""Listing pages: the visitors' index and listing page, create/edit, my listings, owner actions, flags."""
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Company, Listing, ListingStatus, ListingTag
+from ..permissions import member_required
+from ..templating import country_name
+from . import bp, services
+from .details import DIRECTION_LABELS, TYPE_LABELS, display
+from .forms import ActionForm, FlagForm, ListingFilterForm, ListingForm
+from .services import ListingError, NotAllowed
+from .text import excerpt, render_markdown
+
+S = ListingStatus
+
+
+# --- template helpers (every blueprint's templates may use them) ----------------------------------
+
+bp.add_app_template_filter(render_markdown, "markdown")
+bp.add_app_template_filter(excerpt, "excerpt")
+
+
+@bp.app_template_global()
+def listing_status_label(status) -> str:
+    return services.status_label(status)
+
+
+@bp.app_template_global()
+def listing_type_label(listing_type) -> str:
+    return str(TYPE_LABELS.get(getattr(listing_type, "value", listing_type), listing_type))
+
+
+@bp.app_template_global()
+def listing_direction_label(direction) -> str:
+    return str(DIRECTION_LABELS.get(getattr(direction, "value", direction), direction))
+
+
+@bp.app_template_global()
+def anonymous_company_label(company) -> str:
+    """What an anonymous listing says instead of the company: its association and country only."""
+    return _("A %(association)s member company in %(country)s", association=company.association.code,
+             country=country_name(company.country))
+
+
+@bp.app_template_global()
+def listing_counts(company) -> dict:
+    return services.status_counts(company)
+
+
+for _helper in (services.can_view_listing, services.can_edit_listing, services.shows_company, services.can_flag,
+                services.owner_actions):
+    bp.add_app_template_global(_helper)
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def own_listing(listing_id) -> Listing:
+    """The listing if the current user works for its company; 404 for everyone else, whatever the URL."""
+    listing = db.get_or_404(Listing, listing_id)
+    if not services.is_owner(current_user, listing):
+        abort(404)
+    return listing
+
+
+def visible_listing(listing_id) -> Listing:
+    listing = db.get_or_404(Listing, listing_id)
+    if not services.can_view_listing(current_user, listing):
+        abort(404)
+    return listing
+
+
+def company_or_redirect():
+    if current_user.company is None:
+        flash(_("Please describe your company first."), "info")
+        return None
+    return current_user.company
+
+
+# --- public pages ---------------------------------------------------------------------------------
+
+
+@bp.route("/")
+def index():
+    form = ListingFilterForm(formdata=request.args, meta={"csrf": False})
+    form.validate()
+    query = (
+        sa.select(Listing).join(Company, Listing.company_id == Company.id).where(Listing.live_clause())
+        .options(selectinload(Listing.company).selectinload(Company.association), selectinload(Listing.tags))
+        .order_by(Listing.published_at.desc(), Listing.id.desc())
+    )
+    if form.type.data and not form.type.errors:
+        query = query.where(Listing.type == form.type.data)
+    if form.direction.data and not form.direction.errors:
+        query = query.where(Listing.direction == form.direction.data)
+    if form.country.data and not form.country.errors:
+        query = query.where(Company.country == form.country.data)
+    if form.capability.data and not form.capability.errors:
+        tagged = sa.select(ListingTag.listing_id).where(ListingTag.term_id == form.capability.data)
+        query = query.where(Listing.id.in_(tagged))
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    filtered = any(request.args.get(k) for k in ("type", "direction", "country", "capability"))
+    return render_template("listings/index.html", form=form, page=page, filtered=filtered)
+
+
+@bp.route("/<int:listing_id>")
+def detail(listing_id):
+    listing = visible_listing(listing_id)
+    flag_form = FlagForm() if services.can_flag(current_user, listing) else None
+    return render_detail(listing, flag_form)
+
+
+def render_detail(listing, flag_form, status=200):
+    return render_template(
+        "listings/detail.html", listing=listing, flag_form=flag_form, action_form=ActionForm(),
+        detail_rows=display(listing.type.value, listing.details), revision=listing.pending_revision,
+    ), status
+
+
+@bp.route("/<int:listing_id>/flag", methods=["POST"])
+@login_required
+def flag(listing_id):
+    listing = visible_listing(listing_id)
+    if not services.can_flag(current_user, listing):
+        abort(403)
+    form = FlagForm()
+    if not form.validate_on_submit():
+        return render_detail(listing, form, 400)
+    try:
+        services.flag_listing(listing, current_user, form.reason.data)
+    except ListingError as exc:
+        flash(str(exc), "warning")
+    else:
+        db.session.commit()
+        flash(_("Thank you. The association's staff will review your report."), "success")
+    return redirect(url_for(".detail", listing_id=listing.id))
+
+
+# --- the owner's pages ----------------------------------------------------------------------------
+
+
+@bp.route("/mine")
+@member_required
+def mine():
+    company = company_or_redirect()
+    if company is None:
+        return redirect(url_for("companies.create"))
+    status = request.args.get("status", "")
+    query = sa.select(Listing).where(Listing.company_id == company.id).options(selectinload(Listing.revisions))
+    if status in S.__members__:
+        query = query.where(Listing.status == S[status])
+    page = db.paginate(query.order_by(Listing.updated_at.desc(), Listing.id.desc()),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("listings/mine.html", page=page, company=company, status=status,
+                           counts=services.status_counts(company), action_form=ActionForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@member_required
+def create():
+    company = company_or_redirect()
+    if company is None:
+        return redirect(url_for("companies.create"))
+    form = ListingForm()
+    if request.method == "GET":
+        form.target_countries.data = ["KZ"] if company.country == "PK" else ["PK"]
+    if form.validate_on_submit():
+        listing = services.create_listing(company, form.to_data(), current_user)
+        message = _("Your draft is saved.")
+        if form.submit.data:
+            message = submit_or_explain(listing) or message
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for(".mine"))
+    return render_template("listings/form.html", form=form, listing=None, company=company)
+
+
+def submit_or_explain(listing) -> str | None:
+    """Submit the listing; when a rule refuses, the draft stays and the user reads why."""
+    try:
+        services.transition(listing, "submit", current_user)
+    except ListingError as exc:
+        flash(str(exc), "warning")
+        return None
+    return _("Your listing was sent to your association for review.")
+
+
+@bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
+@member_required
+def edit(listing_id):
+    listing = own_listing(listing_id)
+    if listing.status not in services.EDITABLE_STATUSES:
+        flash(_("A listing that is %(status)s can no longer be edited.", status=services.status_label(listing.status)),
+              "warning")
+        return redirect(url_for(".mine"))
+    form = ListingForm() if request.method == "POST" else ListingForm.from_data(services.form_data(listing))
+    if form.validate_on_submit():
+        was_published = listing.status is S.published
+        try:
+            revision = services.edit_listing(listing, form.to_data(), current_user)
+        except ListingError as exc:
+            flash(str(exc), "danger")
+            return render_template("listings/form.html", form=form, listing=listing, company=listing.company), 400
+        if was_published:
+            message = (_("Your changes were sent for review. The published version stays online until they are approved.")
+                       if revision else _("Nothing changed."))
+        elif form.submit.data and listing.status in TRANSITION_SOURCES_SUBMIT:
+            message = submit_or_explain(listing) or _("Your changes are saved.")
+        else:
+            message = _("Your changes are saved.")
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for(".mine"))
+    return render_template("listings/form.html", form=form, listing=listing, company=listing.company)
+
+
+TRANSITION_SOURCES_SUBMIT = services.TRANSITIONS["submit"].sources
+OWNER_MESSAGES = {
+    "submit": lambda: _("Your listing was sent to your association for review."),
+    "renew": lambda: _("Your listing is renewed and stays online."),
+    "withdraw": lambda: _("Your listing was withdrawn."),
+    "fulfil": lambda: _("Marked as fulfilled. Congratulations! It stays in your archive."),
+}
+
+
+@bp.route("/<int:listing_id>/<any(submit, renew, withdraw, fulfil):action>", methods=["GET", "POST"])
+@member_required
+def owner_action(listing_id, action):
+    """Withdraw and fulfil ask for confirmation first (GET shows the question); all act on POST."""
+    listing = own_listing(listing_id)
+    form = ActionForm()
+    if request.method == "GET":
+        if action not in ("withdraw", "fulfil"):
+            return redirect(url_for(".mine"))
+        return render_template("listings/confirm.html", listing=listing, action=action, form=form)
+    if form.validate_on_submit():
+        try:
+            services.transition(listing, action, current_user)
+        except NotAllowed:
+            abort(404)
+        except ListingError as exc:
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash(OWNER_MESSAGES[action](), "success")
+    return redirect(url_for(".mine"))

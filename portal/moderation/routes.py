@@ -1,0 +1,249 @@
+"""Moderation pages: the association's queue, one listing's review, bulk decisions, reports, tags, import."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..listings import services
+from ..listings.details import display
+from ..listings.forms import tag_choices
+from ..listings.importer import import_csv, import_jsonl
+from ..listings.services import ListingError, NotAllowed
+from ..models import Association, AuditLog, Company, Listing, ListingFlag, ListingRevision, ListingStatus, Role, base
+from ..permissions import can_moderate, roles_required, staff_required
+from . import bp
+from .forms import BulkDecisionForm, DecisionForm, FlagResolutionForm, ImportForm, QueueFilterForm, TagsForm
+
+S = ListingStatus
+staff_or_admin = roles_required(Role.staff, Role.admin)
+
+
+def moderated_listing(listing_id) -> Listing:
+    """Staff see their own association's listings only (404 for others, whatever the URL); admins see all."""
+    listing = db.get_or_404(Listing, listing_id)
+    if not (current_user.is_admin or can_moderate(current_user, listing)):
+        abort(404)
+    return listing
+
+
+def pending_revision_clause(status=S.submitted):
+    return sa.exists().where(ListingRevision.listing_id == Listing.id, ListingRevision.status == status)
+
+
+def open_flag_clause():
+    return sa.exists().where(ListingFlag.listing_id == Listing.id, ListingFlag.resolved_at.is_(None))
+
+
+def queue_clause(status: str):
+    """Which listings a queue tab shows; edits of published listings wait under "submitted"."""
+    if status == "flagged":
+        return open_flag_clause()
+    if status == "submitted":
+        return sa.or_(Listing.status == S.submitted, sa.and_(Listing.status == S.published, pending_revision_clause()))
+    return Listing.status == S[status]
+
+
+@bp.app_template_global()
+def waiting_since(listing) -> datetime:
+    """When the thing staff must look at arrived: the pending edit, the submission, or the last change."""
+    revision = listing.pending_revision
+    if listing.status is S.published and revision is not None and revision.status is S.submitted:
+        return revision.created_at
+    return listing.submitted_at or listing.updated_at
+
+
+@bp.app_template_global()
+def age(moment) -> str:
+    """A short age such as "3 d" or "5 h" (days first: queues are read in days)."""
+    seconds = max(0, (base.utcnow() - moment).total_seconds())
+    if seconds >= 86400:
+        return _("%(n)s d", n=int(seconds // 86400))
+    if seconds >= 3600:
+        return _("%(n)s h", n=int(seconds // 3600))
+    return _("%(n)s min", n=int(seconds // 60))
+
+
+@bp.route("/listings/")
+@staff_or_admin
+def queue():
+    form = QueueFilterForm(formdata=request.args, meta={"csrf": False})
+    associations = db.session.scalars(sa.select(Association).order_by(Association.code)).all()
+    form.association.choices = [("", _("All associations")), *((a.code, a.code) for a in associations)]
+    form.validate()
+    status = form.status.data if form.status.data and not form.status.errors else "submitted"
+    scope = sa.select(Listing).join(Company, Listing.company_id == Company.id)
+    if current_user.role is Role.staff:
+        scope = scope.where(Company.association_id == current_user.association_id)
+    elif form.association.data and not form.association.errors:
+        scope = scope.join(Association, Company.association_id == Association.id).where(Association.code == form.association.data)
+    if form.type.data and not form.type.errors:
+        scope = scope.where(Listing.type == form.type.data)
+    counts = {
+        value: db.session.scalar(sa.select(sa.func.count()).select_from(scope.where(queue_clause(value)).subquery()))
+        for value, _label in form.status.choices
+    }
+    oldest_first = status in ("submitted", "flagged")
+    moment = sa.func.coalesce(Listing.submitted_at, Listing.updated_at)
+    query = scope.where(queue_clause(status)).options(
+        selectinload(Listing.company).selectinload(Company.association), selectinload(Listing.revisions)
+    ).order_by(moment.asc() if oldest_first else moment.desc(), Listing.id)
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    flags = {}
+    if page.items:
+        flags = dict(db.session.execute(
+            sa.select(ListingFlag.listing_id, sa.func.count()).where(
+                ListingFlag.listing_id.in_([x.id for x in page.items]), ListingFlag.resolved_at.is_(None)
+            ).group_by(ListingFlag.listing_id)
+        ).all())
+    return render_template("moderation/queue.html", form=form, page=page, status=status, counts=counts, flags=flags,
+                           bulk_form=BulkDecisionForm(formdata=None))
+
+
+@bp.route("/listings/bulk", methods=["POST"])
+@staff_required
+def bulk():
+    form = BulkDecisionForm()
+    back = request.form.get("back") or url_for(".queue")
+    back = back if back.startswith("/") and not back.startswith("//") else url_for(".queue")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(back)
+    ids = list(dict.fromkeys(form.ids.data))
+    listings = db.session.scalars(sa.select(Listing).where(Listing.id.in_(ids))).all()
+    # Any listing outside the staff's association refuses the whole request, as a single one would.
+    if len(listings) != len(ids) or not all(can_moderate(current_user, x) for x in listings):
+        abort(404)
+    done, skipped = 0, []
+    for listing in listings:
+        try:
+            services.decide(listing, form.action.data, current_user, form.comment.data)
+            done += 1
+        except NotAllowed:
+            abort(404)
+        except ListingError:
+            skipped.append(listing.title)
+    db.session.commit()
+    if done:
+        flash(_("Decision applied to %(n)s listing(s).", n=done), "success")
+    if skipped:
+        flash(_("Skipped because their status does not allow it: %(titles)s", titles="; ".join(skipped)), "warning")
+    return redirect(back)
+
+
+@bp.route("/listings/<int:listing_id>")
+@staff_or_admin
+def review(listing_id):
+    listing = moderated_listing(listing_id)
+    return render_review(listing)
+
+
+def render_review(listing, decision_form=None, flag_form=None, tags_form=None, status=200):
+    revision = listing.pending_revision
+    if tags_form is None:
+        tags_form = TagsForm(formdata=None, data={"tags": listing.tag_ids})
+        tags_form.tags.choices = tag_choices()
+    history = db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.object_type == "listing", AuditLog.object_id == listing.id)
+        .options(selectinload(AuditLog.actor)).order_by(AuditLog.id.desc())
+    ).all()
+    return render_template(
+        "moderation/review.html", listing=listing, revision=revision,
+        changes=services.revision_changes(listing, revision) if revision else [],
+        flags=services.open_flags(listing), history=history,
+        decision_form=decision_form or DecisionForm(formdata=None),
+        flag_form=flag_form or FlagResolutionForm(formdata=None), tags_form=tags_form,
+        detail_rows=display(listing.type.value, listing.details),
+        may_decide=can_moderate(current_user, listing),
+    ), status
+
+
+@bp.route("/listings/<int:listing_id>/decide", methods=["POST"])
+@staff_required
+def decide(listing_id):
+    listing = moderated_listing(listing_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return render_review(listing, decision_form=form, status=400)
+    try:
+        services.decide(listing, form.action.data, current_user, form.comment.data)
+    except NotAllowed:
+        abort(404)
+    except ListingError as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for(".review", listing_id=listing.id))
+    db.session.commit()
+    flash(_("Decision saved; the company was notified."), "success")
+    return redirect(url_for(".queue"))
+
+
+@bp.route("/listings/<int:listing_id>/flags", methods=["POST"])
+@staff_required
+def resolve_flags(listing_id):
+    listing = moderated_listing(listing_id)
+    form = FlagResolutionForm()
+    if not form.validate_on_submit():
+        return render_review(listing, flag_form=form, status=400)
+    try:
+        services.resolve_flags(listing, current_user, form.action.data, form.comment.data)
+    except NotAllowed:
+        abort(404)
+    except ListingError as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for(".review", listing_id=listing.id))
+    db.session.commit()
+    flash(_("The reports are resolved."), "success")
+    return redirect(url_for(".queue", status="flagged"))
+
+
+@bp.route("/listings/<int:listing_id>/tags", methods=["POST"])
+@staff_required
+def tags(listing_id):
+    listing = moderated_listing(listing_id)
+    form = TagsForm()
+    form.tags.choices = tag_choices()
+    if not form.validate_on_submit():
+        return render_review(listing, tags_form=form, status=400)
+    services.set_tags_by_staff(listing, form.tags.data or [], current_user)
+    db.session.commit()
+    flash(_("Capabilities saved."), "success")
+    return redirect(url_for(".review", listing_id=listing.id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@staff_or_admin
+def import_data():
+    """Upload a JSON Lines or CSV file; it is checked whole, and refused whole if any line is wrong."""
+    form = ImportForm()
+    if current_user.role is Role.staff:
+        own = current_user.association
+        form.association.choices = [(own.code, own.code)] if own else []
+    else:
+        codes = db.session.scalars(sa.select(Association.code).order_by(Association.code)).all()
+        form.association.choices = [("", _("From the file's association column")), *((c, c) for c in codes)]
+    errors, report = [], None
+    if form.validate_on_submit():
+        upload = form.file.data
+        name = upload.filename or ""
+        fmt = form.format.data or ("csv" if name.lower().endswith(".csv") else "jsonl")
+        try:
+            lines = upload.read().decode("utf-8-sig").splitlines(keepends=True)
+        except UnicodeDecodeError:
+            errors = [_("line %(n)s: file: is not UTF-8 text", n=1)]
+        else:
+            if fmt == "csv":
+                association = current_user.association.code if current_user.role is Role.staff else form.association.data or None
+                report = import_csv(lines, association=association, actor=current_user)
+            else:
+                report = import_jsonl(lines, actor=current_user)
+            errors = report.errors
+        if not errors:
+            flash(_("Imported %(name)s: %(summary)s.", name=name, summary=report.summary()), "success")
+            return redirect(url_for(".import_data"))
+    return render_template("moderation/import.html", form=form, errors=errors), (400 if errors else 200)

@@ -1,0 +1,231 @@
+"""Document sets as Python big integers (one bit per document number), cached per index segment.
+
+Facet counts, visibility filters and matching candidates are unions and intersections of term
+postings; as bitmaps they cost microseconds (`&`, `|`, `int.bit_count()` run in C over 12.5 KB at
+100,000 documents) where walking postings in Python costs milliseconds.
+
+A term's bitmap is built once per *segment* and kept in a process-wide cache keyed by the segment's
+id, so after a small write only the small new segment is read again; a searcher assembles the
+global bitmap by shifting each segment's bitmap to its document offset and masking deleted
+documents. `BitScores` adds weighted bitmaps bit-slice by bit-slice to rank documents without a
+Python loop over them.
+"""
+
+import threading
+from collections import OrderedDict
+
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.idsets import DocIdSet
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
+
+SEGMENT_CACHE_SIZE = 20_000  # segment term bitmaps kept per process (about 12.5 KB each at 100k docs)
+
+
+def from_docnums(docnums, size: int) -> int:
+    buf = bytearray((size >> 3) + 1)
+    for d in docnums:
+        buf[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(buf, "little")
+
+
+def docnums(bits: int):
+    """The set bits, lowest first."""
+    if not bits:
+        return
+    raw = bits.to_bytes((bits.bit_length() >> 3) + 1, "little")
+    for i, byte in enumerate(raw):
+        if byte:
+            base = i << 3
+            for j in range(8):
+                if byte >> j & 1:
+                    yield base + j
+
+
+def _blocks(matcher):
+    """(ids, weights) per postings block; Whoosh's W3 matcher gives whole blocks, others one by one."""
+    if isinstance(matcher, FilterMatcher):  # deletions are masked globally instead
+        matcher = matcher.child
+    if isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "_read_ids"):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            yield matcher._ids, matcher._weights
+            matcher._next_block()
+        return
+    ids, weights = [], []
+    for docnum, _value in matcher.all_items():
+        ids.append(docnum)
+        weights.append(matcher.weight() if hasattr(matcher, "weight") else 1.0)
+    yield ids, weights
+
+
+class SegmentCache:
+    """Process-wide LRU of per-segment term bitmaps: (segment id, field, term, min weight) -> int."""
+
+    def __init__(self, size=SEGMENT_CACHE_SIZE):
+        self.size = size
+        self.data: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.data.get(key)
+            if value is not None:
+                self.data.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self.lock:
+            self.data[key] = value
+            if len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+
+SEGMENTS = SegmentCache()
+
+
+def segment_term_bits(reader, segid, fieldname: str, text: str, min_weight: float = 0.0) -> int:
+    key = (segid, fieldname, text, min_weight)
+    hit = SEGMENTS.get(key)
+    if hit is not None:
+        return hit
+    size = reader.doc_count_all()
+    buf = bytearray((size >> 3) + 1)
+    try:
+        matcher = reader.postings(fieldname, text)
+    except TermNotFound:
+        matcher = None
+    if matcher is not None:
+        for ids, weights in _blocks(matcher):
+            if min_weight:
+                for d, w in zip(ids, weights, strict=False):
+                    if w >= min_weight:
+                        buf[d >> 3] |= 1 << (d & 7)
+            else:
+                for d in ids:
+                    buf[d >> 3] |= 1 << (d & 7)
+    bits = int.from_bytes(buf, "little")
+    SEGMENTS.put(key, bits)
+    return bits
+
+
+class DocSets:
+    """Global bitmaps for one searcher (one index generation), built from the segment cache."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.leaves = []
+        live = 0
+        for leaf, offset in reader.leaf_readers():
+            segment = leaf.segment() if hasattr(leaf, "segment") else None
+            segid = segment.segment_id() if segment is not None else id(leaf)
+            self.leaves.append((leaf, offset, segid))
+            n = leaf.doc_count_all()
+            seg_live = (1 << n) - 1
+            if leaf.has_deletions():
+                seg_live &= ~from_docnums(leaf.deleted_docs_set, n)
+            live |= seg_live << offset
+        self.live = live
+        self.size = reader.doc_count_all()
+        self._terms: dict = {}
+        self.extra: dict = {}  # other per-generation caches (idf tables, expiry unions ...)
+
+    def term(self, fieldname: str, text: str, min_weight: float = 0.0) -> int:
+        """Live documents having the term (with at least `min_weight` occurrences/weight)."""
+        key = (fieldname, text, min_weight)
+        hit = self._terms.get(key)
+        if hit is None:
+            hit = 0
+            for leaf, offset, segid in self.leaves:
+                seg = segment_term_bits(leaf, segid, fieldname, text, min_weight)
+                if seg:
+                    hit |= seg << offset
+            hit &= self.live
+            if len(self._terms) > 50_000:
+                self._terms.clear()
+            self._terms[key] = hit
+        return hit
+
+    def facet(self, name: str, value) -> int:
+        return self.term("facet", f"{name}:{value}")
+
+    def facet_values(self, name: str) -> list[str]:
+        """The values present for a facet ("type" -> ["trade", "training", ...]), from the lexicon."""
+        key = ("values", name)
+        hit = self.extra.get(key)
+        if hit is None:
+            prefix = f"{name}:"
+            hit = [t.decode("utf-8")[len(prefix):] for t in self.searcher.reader().expand_prefix("facet", prefix)]
+            self.extra[key] = hit
+        return hit
+
+    def field_values(self, fieldname: str) -> list[str]:
+        key = ("field", fieldname)
+        hit = self.extra.get(key)
+        if hit is None:
+            hit = self.extra[key] = [t.decode("utf-8") for t in self.searcher.reader().lexicon(fieldname)]
+        return hit
+
+
+class Bits(DocIdSet):
+    """A read-only DocIdSet over a bitmap, so a Whoosh collector can use it as its `filter`."""
+
+    def __init__(self, bits: int):
+        self.value = bits
+        self._bytes = bits.to_bytes((bits.bit_length() >> 3) + 1, "little")
+
+    def __contains__(self, docnum) -> bool:
+        i = docnum >> 3
+        return i < len(self._bytes) and bool(self._bytes[i] >> (docnum & 7) & 1)
+
+    def __len__(self) -> int:
+        return self.value.bit_count()
+
+    def __bool__(self) -> bool:
+        return self.value != 0
+
+    def __iter__(self):
+        return docnums(self.value)
+
+
+class BitScores:
+    """Integer scores for every document at once, stored as bit planes (bit-sliced arithmetic).
+
+    add(bits, w) adds the integer w to the score of every document in `bits` with a ripple carry
+    over the planes; top(k) finds the k best documents by walking the planes from the highest.
+    """
+
+    def __init__(self):
+        self.planes: list[int] = []
+
+    def add(self, bits: int, weight: int) -> None:
+        j = 0
+        while weight and bits:
+            if weight & 1:
+                carry, k = bits, j
+                while carry:
+                    while k >= len(self.planes):
+                        self.planes.append(0)
+                    plane = self.planes[k]
+                    self.planes[k] = plane ^ carry
+                    carry &= plane
+                    k += 1
+            weight >>= 1
+            j += 1
+
+    def top(self, k: int, universe: int) -> int:
+        """Documents of `universe` whose score is at least the k-th best score (ties included)."""
+        above, equal = 0, universe
+        for plane in reversed(self.planes):
+            with_bit = equal & plane
+            if (above | with_bit).bit_count() >= k:
+                equal = with_bit
+            else:
+                above |= with_bit
+                equal &= ~plane
+        return above | equal
+
+    def score_of(self, docnum: int) -> int:
+        return sum(((plane >> docnum) & 1) << j for j, plane in enumerate(self.planes))

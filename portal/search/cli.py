@@ -1,0 +1,127 @@
+"""Commands: `flask search rebuild|check` and `flask match REF [--limit N] [--json]` / `flask match notify`."""
+
+import json
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+from flask_babel import force_locale
+
+from ..extensions import db
+from ..models import Listing
+
+search_cli = AppGroup("search", help="Search index maintenance.")
+
+
+@search_cli.command("rebuild")
+@click.option("--quiet", is_flag=True, help="No progress bar, only the summary line.")
+def rebuild_command(quiet):
+    """Build a new index from the database and swap it in atomically (safe while the portal runs)."""
+    from . import documents, index
+
+    with db.engine.connect() as conn:
+        total = documents.count_indexable(conn)
+    if quiet:
+        stats = index.rebuild()
+    else:
+        with click.progressbar(length=total, label="Indexing", file=click.get_text_stream("stderr")) as bar:
+            stats = index.rebuild(progress=bar.update)
+    click.echo(
+        f"Indexed {stats['listings']} listings and {stats['companies']} companies in {stats['seconds']:.1f} s "
+        f"({stats['rate']:.0f} listings/s)."
+    )
+
+
+@search_cli.command("check")
+def check_command():
+    """Compare the index with the database; exit with status 1 when they differ."""
+    from . import index
+
+    try:
+        report = index.check()
+    except index.IndexMissing:
+        click.echo("No index: run `flask search rebuild`.", err=True)
+        raise click.exceptions.Exit(1) from None
+    for label, keys in (("missing", report.missing), ("extra", report.extra), ("stale", report.stale)):
+        for key in keys:
+            click.echo(f"{label}: {key}")
+    if report.expired:
+        click.echo(f"{len(report.expired)} expired listing(s) hidden from searches until the expiry run.")
+    dirty = index.is_dirty(index.index_dir())
+    click.echo(
+        f"{report.indexed} documents indexed, {report.expected} expected: {len(report.missing)} missing, "
+        f"{len(report.extra)} extra, {len(report.stale)} stale."
+    )
+    if report.ok and dirty:
+        index.clear_dirty(index.index_dir())
+        click.echo("The index matches the database; the dirty marker was cleared.")
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+class MatchGroup(click.Group):
+    """`flask match REF` shows matches; `flask match notify` sends notices. A REF is any other word."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("match", cls=MatchGroup, help="Matchmaking: `match REF [--limit N] [--json]`, `match notify`.")
+def match_cli():
+    pass
+
+
+def find_listing(ref: str):
+    listing = db.session.scalar(sa.select(Listing).where(Listing.ref == ref))
+    if listing is None and ref.isdigit():
+        listing = db.session.get(Listing, int(ref))
+    return listing
+
+
+@match_cli.command("show")
+@click.argument("ref")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: {listing, matches: [{ref, id, score, reasons}]}.")
+def show_command(ref, limit, as_json):
+    """The best complementary listings for the listing with this import ref or id, best first."""
+    from .matching import find_matches
+
+    listing = find_listing(ref)
+    if listing is None:
+        click.echo(f"No listing with ref or id {ref!r}.", err=True)
+        raise click.exceptions.Exit(1)
+    with force_locale("en"):
+        matches = find_matches(listing, limit=limit)
+    if as_json:
+        out = {"listing": ref, "matches": [
+            {"ref": m.ref or None, "id": m.pk, "score": m.score, "reasons": m.reasons} for m in matches
+        ]}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{listing.ref or listing.id}: {listing.title}")
+    if not matches:
+        click.echo("  no matches")
+    for m in matches:
+        title = m.obj.get("title", "")
+        click.echo(f"  {m.score:.3f}  {m.ref or m.pk}  {title}")
+        for reason in m.reasons:
+            click.echo(f"           - {reason}")
+
+
+@match_cli.command("notify")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50), help="Matches per listing.")
+def notify_command(limit):
+    """Tell owners about new matches for their live listings, once per pair (safe to run from cron)."""
+    from .notices import notify_new_matches
+
+    pairs, listings = notify_new_matches(limit=limit)
+    db.session.commit()
+    click.echo(f"{pairs} new match(es) notified for {listings} listing(s).")
+
+
+def init_app(app) -> None:
+    for command in (search_cli, match_cli):
+        if command.name not in app.cli.commands:
+            app.cli.add_command(command)

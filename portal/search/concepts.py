@@ -1,0 +1,248 @@
+"""Which taxonomy concepts a text names, in any of the four languages, through labels and synonyms.
+
+Every label and synonym of every term is analysed with the same folding and stemming as the index
+(analysis.words) and compiled once per vocabulary into a token-sequence matcher:
+
+* a phrase matches consecutive words of the text (stop words included, so "in the blue" is a phrase
+  and not the bare word "blue");
+* a synonym word ending in "*" matches any word starting with it (meant for agglutinative Kazakh);
+* Kazakh synonym words of five letters or more also match as prefixes (терісі, терілерді ...), and in
+  a Kazakh text so do Russian ones, since Kazakh puts its suffixes on Russian loan words;
+* a match inside a longer match of another term of the same facet is dropped ("chrome" inside
+  "chrome-free" is not chrome tanning), while different facets both count ("chrome tanned hides"
+  names the wet-blue stage and the chrome method).
+
+The compiled matcher is cached per process and keyed by a fingerprint of the vocabulary, so terms and
+synonyms that admins add in the database count from the next request on.
+"""
+
+import hashlib
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+from ..language import detect_language
+from ..taxonomy import LANGS, Vocabulary, builtin, merge
+from .analysis import normalize, script_of, words
+
+KAZAKH_PREFIX_MIN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    stem: str | None  # equal stems match
+    prefix: str | None  # or the word's folded surface starts with this
+    prefix_kk_only: bool  # the prefix only counts in Kazakh texts
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    term_id: str
+    facet: str
+    elements: tuple
+
+
+class ConceptMatcher:
+    """Patterns indexed by their first element.
+
+    Single words without a prefix rule (most synonyms) resolve with one dict lookup per word; the
+    rest are found by stem or by the first three letters of their prefix and checked element by
+    element. Prefix rules meant for Kazakh texts are kept apart so other texts skip them.
+    """
+
+    def __init__(self, vocab: Vocabulary):
+        self.facets = {t.id: t.facet for t in vocab.terms.values()}
+        self.single: dict[str, set] = {}
+        self.by_stem: dict[str, list[Pattern]] = {}
+        self.by_prefix: dict[str, list[Pattern]] = {}
+        self.by_prefix_kk: dict[str, list[Pattern]] = {}
+        self.short_prefix: list[Pattern] = []
+        self._memo: dict = {}
+        seen = set()
+        for term in vocab.terms.values():
+            for lang in LANGS:
+                phrases = [term.labels.get(lang, "")] + list(term.synonyms.get(lang, []))
+                for phrase in phrases:
+                    pattern = compile_phrase(term.id, term.facet, phrase, lang)
+                    if pattern is None or pattern in seen:
+                        continue
+                    seen.add(pattern)
+                    self._add(pattern)
+
+    def _add(self, pattern: Pattern) -> None:
+        first = pattern.elements[0]
+        if len(pattern.elements) == 1 and first.prefix is None:
+            self.single.setdefault(first.stem, set()).add(pattern.term_id)
+            return
+        if first.stem is not None:
+            self.by_stem.setdefault(first.stem, []).append(pattern)
+        if first.prefix is not None:
+            if len(first.prefix) < 3:
+                self.short_prefix.append(pattern)
+            else:
+                target = self.by_prefix_kk if first.prefix_kk_only else self.by_prefix
+                target.setdefault(first.prefix[:3], []).append(pattern)
+
+    def _starting_at(self, surface: str, stem: str, kazakh: bool) -> tuple:
+        """(terms of one-word patterns, longer patterns) whose first element matches this word; memoised,
+        as texts repeat the same words and most words start no pattern at all."""
+        key = (surface, stem, kazakh)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        terms = set(self.single.get(stem, ()))
+        longer = []
+        prefix_kk = self.by_prefix_kk.get(surface[:3]) if kazakh else None
+        for group in (self.by_stem.get(stem), self.by_prefix.get(surface[:3]), prefix_kk, self.short_prefix):
+            for pattern in group or ():
+                if _element_matches(pattern.elements[0], surface, stem, kazakh):
+                    if len(pattern.elements) == 1:
+                        terms.add(pattern.term_id)
+                    else:
+                        longer.append(pattern)
+        hit = (tuple(terms), tuple(dict.fromkeys(longer)))
+        if len(self._memo) > 200_000:
+            self._memo.clear()
+        self._memo[key] = hit
+        return hit
+
+    def find(self, text: str, language: str | None = None) -> list[tuple[str, int, int]]:
+        """(term id, first word index, end word index) of every match, after overlap pruning."""
+        seq = words(text)
+        if not seq:
+            return []
+        kazakh = (language or detect_language(text)) == "kk"
+        n = len(seq)
+        found = set()
+        starting_at = self._starting_at
+        for i, w in enumerate(seq):
+            terms, longer = starting_at(w.surface, w.stem, kazakh)
+            for term in terms:
+                found.add((term, i, i + 1))
+            for pattern in longer:
+                elements = pattern.elements
+                end = i + len(elements)
+                if end > n:
+                    continue
+                for k in range(1, len(elements)):
+                    x = seq[i + k]
+                    if not _element_matches(elements[k], x.surface, x.stem, kazakh):
+                        break
+                else:
+                    found.add((pattern.term_id, i, end))
+        return self._prune(found)
+
+    def _prune(self, found) -> list[tuple[str, int, int]]:
+        facets = self.facets
+        spans = sorted(found, key=lambda m: (m[1], m[2]))
+        if len(spans) < 2:
+            return spans
+        kept = []
+        for term, start, end in spans:
+            facet = facets.get(term)
+            inside_longer = any(
+                other != term and s <= start and end <= e and (e - s) > (end - start) and facets.get(other) == facet
+                for other, s, e in spans
+                if s <= start
+            )
+            if not inside_longer:
+                kept.append((term, start, end))
+        return kept
+
+
+def _element_matches(el: Element, surface: str, stem: str, kazakh: bool) -> bool:
+    if el.stem is not None and stem == el.stem:
+        return True
+    return el.prefix is not None and (kazakh or not el.prefix_kk_only) and surface.startswith(el.prefix)
+
+
+def compile_phrase(term_id: str, facet: str, phrase: str, lang: str) -> Pattern | None:
+    phrase = (phrase or "").strip()
+    if not phrase:
+        return None
+    elements = []  # (word, is a "*" prefix)
+    for raw in phrase.split():
+        pieces = words(raw.rstrip("*"))
+        for k, w in enumerate(pieces):
+            elements.append((w, raw.endswith("*") and k == len(pieces) - 1))
+    if not elements or all(w.stop for w, _ in elements):
+        return None
+    compiled = []
+    for w, star in elements:
+        if star:
+            compiled.append(Element(None, w.surface, False))
+        elif lang == "kk" and len(w.surface) >= KAZAKH_PREFIX_MIN and script_of(w.surface) == "cy":
+            compiled.append(Element(w.stem, w.surface, False))
+        elif lang == "ru" and len(w.surface) >= KAZAKH_PREFIX_MIN:
+            compiled.append(Element(w.stem, w.surface, True))
+        else:
+            compiled.append(Element(w.stem, None, False))
+    return Pattern(term_id, facet, tuple(compiled))
+
+
+def fingerprint(vocab: Vocabulary) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    for term in vocab.terms.values():
+        digest.update(repr((term.id, term.facet, sorted(term.labels.items()),
+                            sorted((k, tuple(v)) for k, v in term.synonyms.items()))).encode())
+    return digest.hexdigest()
+
+
+_lock = threading.Lock()
+_by_fingerprint: dict[str, ConceptMatcher] = {}
+_last: tuple[int, Vocabulary, ConceptMatcher] | None = None
+
+
+def matcher(vocab: Vocabulary | None = None) -> ConceptMatcher:
+    """The compiled matcher for this vocabulary (the live one by default), built once per fingerprint."""
+    global _last
+    vocab = vocab if vocab is not None else current_vocabulary()
+    last = _last
+    if last is not None and last[1] is vocab:
+        return last[2]
+    key = fingerprint(vocab)
+    with _lock:
+        found = _by_fingerprint.get(key)
+        if found is None:
+            if len(_by_fingerprint) > 8:
+                _by_fingerprint.clear()
+            found = _by_fingerprint[key] = ConceptMatcher(vocab)
+        _last = (id(vocab), vocab, found)
+    return found
+
+
+def current_vocabulary() -> Vocabulary:
+    from flask import has_app_context
+
+    if has_app_context():
+        from ..taxonomy import vocabulary
+
+        return vocabulary()
+    return builtin()
+
+
+def load_vocabulary(conn) -> Vocabulary:
+    """The live vocabulary read on the given connection (after a commit the session must not be used)."""
+    import sqlalchemy as sa
+
+    from ..models import TaxonomyTerm
+
+    return merge(builtin(), conn.execute(sa.select(TaxonomyTerm.__table__)).all())
+
+
+def concept_counts(text: str, language: str | None = None, vocab: Vocabulary | None = None) -> Counter:
+    """How many times the text names each concept."""
+    return Counter(term for term, _s, _e in matcher(vocab).find(text, language))
+
+
+def extract_concepts(text: str, language: str | None = None, vocab: Vocabulary | None = None) -> list[str]:
+    """The term ids the text names, most often named first (ties: first named first)."""
+    found = matcher(vocab).find(text, language)
+    counts = Counter(term for term, _s, _e in found)
+    first = {}
+    for term, start, _e in found:
+        first.setdefault(term, start)
+    return sorted(counts, key=lambda t: (-counts[t], first[t]))
+
+
+__all__ = ["extract_concepts", "concept_counts", "matcher", "normalize"]

@@ -1,0 +1,201 @@
+"""The role x route matrix, built from app.url_map: every route is classified, every role gets the answer its category promises.
+
+A new route fails `test_every_route_is_classified` until it is added to PUBLIC_ENDPOINTS, LOGIN_ENDPOINTS,
+SPECIAL_ENDPOINTS or a PREFIX_RULES entry, and every URL argument it takes needs a value in URL_ARGS.
+"""
+
+import re
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from config import TestConfig
+from portal import create_app
+from portal.extensions import db
+from portal.models import Direction, Listing, ListingStatus, ListingType
+from portal.models.base import utcnow
+
+from .. import factories
+from ..conftest import FreshContextClient, empty_tables, vars_of
+
+ROLES = ("anonymous", "member", "staff", "admin")
+
+# Anyone may GET these, logged in or not.
+PUBLIC_ENDPOINTS = {
+    "main.index", "main.healthz",
+    "auth.register", "auth.login", "auth.reset_request", "auth.reset_password", "auth.confirm", "auth.set_language",
+    "companies.directory", "companies.profile", "companies.logo", "companies.accept_invitation",
+    "listings.index", "listings.detail", "search.search", "alerts.unsubscribe",
+}
+# Any logged-in user; anonymous visitors are sent to the login page.
+LOGIN_ENDPOINTS = {
+    "main.dashboard", "main.notifications", "main.notifications_read",
+    "auth.resend_confirmation", "auth.logout", "auth.settings", "auth.change_password",
+    "companies.create", "companies.edit", "companies.upload_logo", "companies.remove_logo", "companies.colleagues",
+    "companies.revoke_invitation", "companies.remove_colleague",
+    "listings.mine", "listings.create", "listings.edit", "listings.owner_action", "listings.flag",
+}
+# Endpoints inside an area that answer differently from the rest of it.
+# Admins may read the moderation queue (they run the portal) but only staff decide.
+SPECIAL_ENDPOINTS = {
+    "moderation.import_data": "staff_or_admin",
+    "moderation.queue": "staff_or_admin",
+    "moderation.review": "staff_or_admin",
+}
+# Whole areas by URL prefix.
+PREFIX_RULES = (("/staff/", "staff"), ("/admin/", "admin"), ("/deals/", "member"), ("/alerts/", "login"))
+SKIPPED_ENDPOINTS = {"static"}
+
+LOGIN = "login redirect"
+DENIED = (403, 404)
+FORBIDDEN = (403,)
+OK = (200,)
+# What each role gets on a GET in each category; None means "anything but a server error".
+EXPECTED = {
+    "public": {"anonymous": "public", "member": None, "staff": None, "admin": None},
+    "login": {"anonymous": LOGIN, "member": None, "staff": None, "admin": None},
+    "member": {"anonymous": LOGIN, "member": None, "staff": FORBIDDEN, "admin": FORBIDDEN},
+    "staff": {"anonymous": LOGIN, "member": DENIED, "staff": OK, "admin": FORBIDDEN},
+    "admin": {"anonymous": LOGIN, "member": DENIED, "staff": FORBIDDEN, "admin": OK},
+    "staff_or_admin": {"anonymous": LOGIN, "member": DENIED, "staff": OK, "admin": OK},
+}
+
+# Values for URL arguments: real objects of the world below (the staff and admin see their own association's).
+URL_ARGS = {
+    "company_id": lambda w: w.company.id,
+    "user_id": lambda w: w.target.id,
+    "association_id": lambda w: w.company.association_id,
+    "invitation_id": lambda w: 1,
+    "listing_id": lambda w: w.listing.id,
+    "action": lambda w: "withdraw",
+    # Objects only their participants may open: an id that is not theirs must not fail either.
+    **{name: (lambda w: 1) for name in ("search_id", "conversation_id", "attachment_id", "interest_id", "meeting_id", "outcome_id")},
+    "term_id": lambda w: "hide_cattle",
+    "token": lambda w: "not-a-real-token",
+    "code": lambda w: "en",
+}
+
+
+def category(rule) -> str | None:
+    if rule.endpoint in PUBLIC_ENDPOINTS:
+        return "public"
+    if rule.endpoint in LOGIN_ENDPOINTS:
+        return "login"
+    if rule.endpoint in SPECIAL_ENDPOINTS:
+        return SPECIAL_ENDPOINTS[rule.endpoint]
+    for prefix, name in PREFIX_RULES:
+        if rule.rule.startswith(prefix):
+            return name
+    return None
+
+
+def collect_rules():
+    """The app's routes, read at collection time so a new route gets its own tests without anyone writing them."""
+    app = create_app({**vars_of(TestConfig), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint not in SKIPPED_ENDPOINTS]
+    return sorted(
+        (SimpleNamespace(rule=r.rule, endpoint=r.endpoint, arguments=sorted(r.arguments), methods=r.methods) for r in rules),
+        key=lambda r: r.rule,
+    )
+
+
+RULES = collect_rules()
+
+
+@pytest.fixture(scope="module")
+def world(_database, tmp_path_factory):
+    """One app and one set of logged-in clients for the whole matrix: each check is then a single request."""
+    tmp = tmp_path_factory.mktemp("matrix")
+    app = create_app({**vars_of(TestConfig), "SQLALCHEMY_DATABASE_URI": _database,
+                      "INDEX_DIR": str(tmp / "index"), "UPLOAD_DIR": str(tmp / "uploads")})
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        empty_tables()
+        factories.ensure_associations()
+        db.session.commit()
+        company = factories.make_company(name="Matrix Tannery", verified=True)
+        users = {
+            "member": factories.make_user(email="member@matrix.example", company=company, owner=True),
+            "staff": factories.make_user(email="staff@matrix.example", role="staff", association="PTA"),
+            "admin": factories.make_user(email="admin@matrix.example", role="admin"),
+        }
+        target = factories.make_user(email="target@matrix.example", company=company)
+        listing = Listing(company_id=company.id, direction=Direction.offer, type=ListingType.training,
+                          title="Chrome tanning course", summary="Two weeks in Sialkot", status=ListingStatus.published,
+                          published_at=utcnow(), expires_at=utcnow() + timedelta(days=60))
+        db.session.add(listing)
+        db.session.commit()
+        clients = {"anonymous": app.test_client()}
+        for role, user in users.items():
+            client = clients[role] = app.test_client()
+            response = client.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD})
+            assert response.status_code == 302
+        yield SimpleNamespace(app=app, clients=clients, company=company, target=target, listing=listing)
+        db.session.remove()
+        empty_tables()
+
+
+def url_for_rule(rule, w) -> str:
+    missing = [a for a in rule.arguments if a not in URL_ARGS]
+    assert not missing, f"{rule.endpoint}: no value for URL argument(s) {missing}; add them to URL_ARGS"
+    # <name>, <int:name>, <any(a, b):name>: the converter's spec may hold anything but angle brackets.
+    return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(URL_ARGS[m.group(1)](w)), rule.rule)
+
+
+def is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def check(response, expected, what):
+    assert response.status_code < 500, f"{what}: server error {response.status_code}"
+    if expected is None:
+        return
+    if expected == LOGIN:
+        assert is_login_redirect(response), f"{what}: expected a redirect to login, got {response.status_code}"
+    elif expected == "public":
+        assert not is_login_redirect(response) and response.status_code not in (401, 403), f"{what}: not public"
+    else:
+        assert response.status_code in expected, f"{what}: expected {expected}, got {response.status_code}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.endpoint)
+def test_every_route_is_classified(rule):
+    assert category(rule) is not None, (
+        f"new route not classified: {rule.rule} ({rule.endpoint}); add it to PUBLIC_ENDPOINTS, LOGIN_ENDPOINTS or PREFIX_RULES"
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.endpoint)
+def test_get_answers_as_the_category_promises(world, rule, role):
+    kind = category(rule)
+    if kind is None:
+        pytest.fail(f"new route not classified: {rule.rule} ({rule.endpoint})")
+    url = url_for_rule(rule, world)
+    response = world.clients[role].get(url)
+    # A POST-only URL may still match another GET rule (/auth/confirm/resend vs /auth/confirm/<token>).
+    expected = EXPECTED[kind][role] if "GET" in rule.methods else None
+    check(response, expected, f"{role} GET {url}")
+
+
+def refused_posts():
+    """(rule, role) pairs where the category keeps the role out; a POST by an allowed role would really act."""
+    for rule in RULES:
+        if "POST" not in rule.methods:
+            continue
+        kind = category(rule)
+        for role in ROLES:
+            if kind is None or EXPECTED[kind][role] not in (None, "public", OK):
+                yield pytest.param(rule, role, id=f"{rule.endpoint}-{role}")
+
+
+@pytest.mark.parametrize("rule, role", list(refused_posts()))
+def test_post_is_refused_to_roles_without_access(world, rule, role):
+    kind = category(rule)
+    if kind is None:
+        pytest.fail(f"new route not classified: {rule.rule} ({rule.endpoint})")
+    url = url_for_rule(rule, world)
+    # A forged association id must not open another association's door either.
+    response = world.clients[role].post(url, data={"association_id": world.company.association_id})
+    check(response, EXPECTED[kind][role], f"{role} POST {url}")

@@ -1,0 +1,126 @@
+"""Matchmaking through the CLI, the dashboard and the notices, on a real index."""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import ListingStatus, MatchNotice, Notification, TaxonomyTerm
+
+from .. import factories
+
+
+@pytest.fixture
+def pk_company(app):
+    return factories.make_company(name="Sialkot Tannery", country="PK", association="PTA", verified=True,
+                                  capabilities=["svc_effluent", "svc_training", "tan_chrome"])
+
+
+@pytest.fixture
+def kz_company(app):
+    return factories.make_company(name="Shymkent Teri", country="KZ", association="KLA", verified=True)
+
+
+def match_json(runner, ref, limit=5) -> dict:
+    result = runner.invoke(args=["match", str(ref), "--limit", str(limit), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_match_cli_json_shape(runner, pk_company, kz_company):
+    offer = factories.make_live_listing(pk_company, "Wet blue cattle hides, 20,000 pieces a month", ref="pk-wb-1")
+    request = factories.make_live_listing(kz_company, "Покупаем вет-блю КРС", direction="request", ref="kz-wb-1")
+    out = match_json(runner, "kz-wb-1")
+    assert set(out) == {"listing", "matches"} and out["listing"] == "kz-wb-1"
+    (first,) = out["matches"]
+    assert set(first) == {"ref", "id", "score", "reasons"}
+    assert first["ref"] == "pk-wb-1" and first["id"] == offer.id and 0 < first["score"] <= 1
+    assert any("Wet blue" in r for r in first["reasons"]) and any("→" in r for r in first["reasons"])
+    assert match_json(runner, request.id)["matches"][0]["id"] == offer.id  # an id works as REF too
+
+
+def test_match_cli_refuses_unknown_ref(runner):
+    result = runner.invoke(args=["match", "nope", "--json"])
+    assert result.exit_code == 1 and "No listing" in result.output
+
+
+def test_russian_request_finds_english_offer_with_no_word_in_common(runner, pk_company, kz_company):
+    offer = factories.make_live_listing(
+        pk_company, "ETP operation and chrome tanning training for your staff",
+        description="Our engineers teach effluent treatment plant operation and chrome recovery.", type="training")
+    factories.make_live_listing(pk_company, "Saddle making course", type="training")
+    factories.make_live_listing(
+        kz_company, "Обучение: очистные сооружения и хромовое дубление", direction="request", type="training",
+        description="Ищем партнера, который научит персонал эксплуатации очистных сооружений.", ref="kz-etp")
+    (best, *_rest) = match_json(runner, "kz-etp")["matches"]
+    assert best["id"] == offer.id
+    assert any("Effluent" in r for r in best["reasons"])
+
+
+def test_kazakh_request_finds_urdu_offer(runner, pk_company, kz_company):
+    offer = factories.make_live_listing(pk_company, "گھوڑے کی زین اور لگام", language="ur",
+                                        description="ہم گھوڑے کی زین، لگام اور سیڈلری کا سامان برآمد کرتے ہیں۔")
+    factories.make_live_listing(pk_company, "بھیڑ کی کھال کی جیکٹس", language="ur")
+    factories.make_live_listing(kz_company, "Ер-тұрман мен ертоқым сатып аламыз", direction="request", language="kk",
+                                description="Жылқы әбзелдері мен ертоқымдар керек.", ref="kk-saddle")
+    assert match_json(runner, "kk-saddle")["matches"][0]["id"] == offer.id
+
+
+def test_only_complementary_live_listings_of_others_are_matched(runner, pk_company, kz_company):
+    target = factories.make_live_listing(kz_company, "Wet blue wanted", direction="request", ref="target")
+    good = factories.make_live_listing(pk_company, "Wet blue for sale")
+    factories.make_live_listing(pk_company, "Wet blue wanted too", direction="request")  # same direction
+    factories.make_live_listing(pk_company, "Wet blue tanning course", type="training")  # other type
+    factories.make_live_listing(pk_company, "Wet blue draft", status=ListingStatus.draft)  # not live
+    factories.make_live_listing(kz_company, "Our own wet blue", direction="offer")  # own company
+    ids = [m["id"] for m in match_json(runner, "target")["matches"]]
+    assert ids == [good.id] and target.id not in ids
+
+
+def test_other_country_first_then_same_country(runner, pk_company, kz_company):
+    other_kz = factories.make_company(name="Almaty Leather", country="KZ", association="KLA", verified=True)
+    same = factories.make_live_listing(other_kz, "Wet blue cattle hides, chrome tanned, top selection")
+    far = factories.make_live_listing(pk_company, "Cattle wet blue")
+    factories.make_live_listing(kz_company, "Wet blue cattle hides wanted", direction="request", ref="kz-req")
+    matches = match_json(runner, "kz-req")["matches"]
+    assert [m["id"] for m in matches] == [far.id, same.id]
+    assert "Also in your country" in matches[1]["reasons"]
+
+
+def test_match_notify_tells_the_owner_once_per_new_match(runner, pk_company, kz_company):
+    owner = factories.make_user(email="aigerim@shymkent.example", company=kz_company, owner=True, locale="ru")
+    request = factories.make_live_listing(kz_company, "Вет-блю КРС, хромовое дубление", direction="request")
+    factories.make_live_listing(pk_company, "Wet blue cattle hides, chrome tanned")
+    assert "2 new match(es) notified for 2 listing(s)" in runner.invoke(args=["match", "notify"]).output  # both sides
+    assert "0 new match" in runner.invoke(args=["match", "notify"]).output
+    factories.make_live_listing(pk_company, "Chrome tanned wet blue from cattle, second grade")
+    runner.invoke(args=["match", "notify"])
+    notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == owner.id)).all()
+    assert len(notes) == 2 and all(f"/listings/{request.id}" in n.link for n in notes)
+    assert "совпаден" in notes[0].text or "match" in notes[0].text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchNotice)) >= 2
+
+
+def test_dashboard_shows_matches_for_your_listings_and_companies_to_meet(client, login, pk_company, kz_company):
+    owner = factories.make_user(email="owner@shymkent.example", company=kz_company, owner=True)
+    kz_company.set_capabilities(["hide_cattle", "stage_raw"])
+    db.session.commit()
+    factories.make_live_listing(kz_company, "Wet blue cattle hides wanted", direction="request")
+    factories.make_live_listing(pk_company, "Wet blue cattle hides for export")
+    login(owner)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "Matches for your listings" in html and "Wet blue cattle hides for export" in html
+    assert "Companies you may want to meet" in html and "Sialkot Tannery" in html
+
+
+def test_admin_added_synonym_counts_for_matching(app, runner, pk_company, kz_company):
+    db.session.add(TaxonomyTerm(id="svc_embossing", facet="service", labels={"en": "Embossing"},
+                                synonyms={"en": ["embossing"], "ru": ["тиснение"]}))
+    db.session.commit()
+    offer = factories.make_live_listing(pk_company, "Embossing plates and know-how", type="technology_transfer")
+    factories.make_live_listing(pk_company, "Drum dyeing know-how", type="technology_transfer")
+    factories.make_live_listing(kz_company, "Нужна технология: тиснение кожи", direction="request",
+                                type="technology_transfer", ref="kz-emb")
+    (best, *_rest) = match_json(runner, "kz-emb")["matches"]
+    assert best["id"] == offer.id and any("Embossing" in r for r in best["reasons"])
