@@ -25,7 +25,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}")
     INDEX_DIR = env("INDEX_DIR", str(INSTANCE_DIR / "index"))
     UPLOAD_DIR = env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
-    MAX_CONTENT_LENGTH = env("MAX_UPLOAD_BYTES", 5 * 1024 * 1024, int)
+    PUBLIC_URL = env("PUBLIC_URL")  # e.g. https://leather-bridge.example: links in emails sent by cron commands
+    MAX_CONTENT_LENGTH = env("MAX_UPLOAD_BYTES", 6 * 1024 * 1024, int)
+    ATTACHMENT_MAX_BYTES = env("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, int)
+    LISTING_LIFETIME_DAYS = env("LISTING_LIFETIME_DAYS", 365, int)
     LOGO_MAX_BYTES = env("LOGO_MAX_BYTES", 2 * 1024 * 1024, int)
 
     MAIL_SERVER = env("MAIL_SERVER")  # unset: mail is stored in the outbox table and logged

@@ -1,6 +1,7 @@
 """Demo data: both associations, their staff, an admin and a dozen realistic member companies."""
 
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -10,6 +11,7 @@ from .models import Association, Certification, Company, Role, User
 from .models.base import utcnow
 from .models.company import VerificationStatus
 
+DEMO_LISTINGS = Path(__file__).with_name("demo_listings.jsonl")
 DEMO_PASSWORD = "leather-demo-2026"  # noqa: S105 - published demo logins
 
 ASSOCIATIONS = [
@@ -138,4 +140,14 @@ def seed_demo() -> list[tuple[str, str]]:
             company.owner_id = owner.id
         logins.append((owner.email, name))
     db.session.commit()
+    import_demo_listings()
     return logins
+
+
+def import_demo_listings() -> None:
+    """The demo's offers and requests, through the real importer (upserted by ref, so idempotent)."""
+    from .listings.importer import import_jsonl
+
+    report = import_jsonl(DEMO_LISTINGS)
+    if report.errors:
+        raise RuntimeError("demo listings do not import: " + "; ".join(map(str, report.errors)))

@@ -52,7 +52,7 @@ def listing_counts(company) -> dict:
     return services.status_counts(company)
 
 
-for _helper in (services.can_view_listing, services.can_edit_listing, services.shows_company, services.can_flag,
+for _helper in (services.can_view_listing, services.can_edit_listing, services.can_flag,
                 services.owner_actions):
     bp.add_app_template_global(_helper)
 

@@ -79,13 +79,6 @@ def can_view_listing(user, listing) -> bool:
     return bool(user.is_authenticated and (user.is_admin or is_owner(user, listing) or can_moderate(user, listing)))
 
 
-def shows_company(user, listing) -> bool:
-    """Anonymous listings hide the company from everyone but its own users, its staff and admins."""
-    if not listing.anonymous:
-        return True
-    return bool(user.is_authenticated and (user.is_admin or is_owner(user, listing) or can_moderate(user, listing)))
-
-
 def can_edit_listing(user, listing) -> bool:
     return is_owner(user, listing) and listing.status in EDITABLE_STATUSES
 

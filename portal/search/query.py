@@ -67,10 +67,17 @@ def plain_words(text: str) -> str:
     return " ".join(m.group() for m in WORD.finditer(text))
 
 
+def phrases_as_all_words(q):
+    """The body keeps no positions: a quoted phrase means all of its words."""
+    if isinstance(q, query.Phrase):
+        return query.And([query.Term(q.fieldname, w) for w in q.words], boost=q.boost)
+    return q.apply(phrases_as_all_words) if q.is_leaf() is False else q
+
+
 def parse(text: str):
     """(words query or None, concept ids): the user's words and the concepts they name."""
     try:
-        q = parser().parse(text)
+        q = phrases_as_all_words(parser().parse(text))
     except Exception:  # noqa: BLE001 - odd syntax falls back to the bare words
         q = parser().parse(plain_words(text))
     if q is query.NullQuery or not list(q.iter_all_terms()):

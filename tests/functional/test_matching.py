@@ -1,12 +1,14 @@
 """Matchmaking through the CLI, the dashboard and the notices, on a real index."""
 
 import json
+import random
 
 import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import ListingStatus, MatchNotice, Notification, TaxonomyTerm
+from portal.search.bits import BitScores
 
 from .. import factories
 
@@ -20,6 +22,22 @@ def pk_company(app):
 @pytest.fixture
 def kz_company(app):
     return factories.make_company(name="Shymkent Teri", country="KZ", association="KLA", verified=True)
+
+
+def test_bit_sliced_scores_add_up_and_find_the_best():
+    rnd = random.Random(7)
+    size = 200
+    scores, expected = BitScores(), [0] * size
+    for _ in range(25):
+        bits, weight = rnd.getrandbits(size), rnd.randint(0, 15)
+        scores.add(bits, weight)
+        for d in range(size):
+            expected[d] += weight * (bits >> d & 1)
+    assert [scores.score_of(d) for d in range(size)] == expected
+    for k in (1, 5, 20):
+        kth = sorted(expected, reverse=True)[k - 1]
+        best = scores.top(k, (1 << size) - 1)
+        assert {d for d in range(size) if best >> d & 1} == {d for d in range(size) if expected[d] >= kth}
 
 
 def match_json(runner, ref, limit=5) -> dict:

@@ -214,6 +214,13 @@ def test_odd_syntax_never_fails(client, pk_company, q):
     assert client.get("/search", query_string={"q": q}).status_code == 200
 
 
+def test_quoted_words_must_all_be_there(client, pk_company):
+    factories.make_live_listing(pk_company, "Goat nappa for garments")
+    factories.make_live_listing(pk_company, "Goat suede for gloves")
+    html = page(client, q='"goat nappa"')
+    assert "Goat nappa" in html and "Goat suede" not in html
+
+
 def test_russian_query_finds_english_offer(client, pk_company):
     factories.make_live_listing(pk_company, "ETP operation and effluent treatment training",
                                 description="We teach wastewater treatment for tanneries.", type="training")
