@@ -7,7 +7,7 @@ from flask import current_app, jsonify, redirect, render_template, request, url_
 from flask_login import current_user, login_required
 
 from ..extensions import csrf, db
-from ..models import Company, Notification, Role
+from ..models import Company, Listing, Notification, Role
 from ..models.base import utcnow
 from ..models.company import VerificationStatus
 from . import bp
@@ -22,7 +22,13 @@ def index():
             .group_by(Company.country)
         ).all()
     )
-    return render_template("main/index.html", counts=counts)
+    latest = db.session.scalars(
+        sa.select(Listing)
+        .where(Listing.live_clause())
+        .order_by(Listing.published_at.desc(), Listing.id.desc())
+        .limit(6)
+    ).all()
+    return render_template("main/index.html", counts=counts, latest=latest)
 
 
 @bp.route("/dashboard")
