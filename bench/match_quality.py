@@ -87,8 +87,8 @@ def main():
     from portal.listings.importer import import_jsonl
     from portal.models import Listing
     from portal.search import index
-    from portal.search.matching import find_matches
     from portal.search.bits import Bits, docnums
+    from portal.search.matching import find_matches
     from portal.search.query import docsets, visible_set
 
     conf = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}

@@ -19,7 +19,6 @@ that every later request of the process reuses until the index changes.
 import argparse
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time

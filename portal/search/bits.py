@@ -11,6 +11,7 @@ documents. `BitScores` adds weighted bitmaps bit-slice by bit-slice to rank docu
 Python loop over them.
 """
 
+import math
 import threading
 from collections import OrderedDict
 
@@ -19,7 +20,10 @@ from whoosh.idsets import DocIdSet
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
-SEGMENT_CACHE_SIZE = 20_000  # segment term bitmaps kept per process (about 12.5 KB each at 100k docs)
+SEGMENT_CACHE_SIZE = 12_000  # segment bitmaps kept per process (at most 12.5 KB each at 100k docs)
+K1, B_PARAM = 1.2, 0.75  # BM25
+IMPACT_LEVELS = 6  # a posting's BM25 term-frequency part, quantised
+SCORED_FIELDS = ("body", "concepts")
 
 
 def from_docnums(docnums, size: int) -> int:
@@ -110,6 +114,56 @@ def segment_term_bits(reader, segid, fieldname: str, text: str, min_weight: floa
     return bits
 
 
+def segment_lengths(reader, segid, fieldname: str) -> list[int]:
+    """Every document's length in the field, read once per segment."""
+    key = (segid, "lengths", fieldname)
+    hit = SEGMENTS.get(key)
+    if hit is None:
+        length = reader.doc_field_length
+        hit = [length(d, fieldname) for d in range(reader.doc_count_all())]
+        SEGMENTS.put(key, hit)
+    return hit
+
+
+def segment_impacts(reader, segid, fieldname: str, text: str, avg_length: float, level: int) -> int:
+    """Documents whose BM25 term-frequency part for this term reaches `level` (1..IMPACT_LEVELS).
+
+    The part tf*(k1+1) / (tf + k1*(1-b+b*dl/avgdl)) lies in (0, k1+1); quantised to a few levels it
+    ranks like BM25 while letting a query add terms as bitmaps (an impact-ordered index, in spirit).
+    """
+    key = (segid, "impact", fieldname, text, level)
+    hit = SEGMENTS.get(key)
+    if hit is not None:
+        return hit
+    size = reader.doc_count_all()
+    bufs = [bytearray((size >> 3) + 1) for _ in range(IMPACT_LEVELS + 1)]
+    lengths = segment_lengths(reader, segid, fieldname)
+    avg = avg_length or 1.0
+    top = K1 + 1
+    levels: dict = {}  # (tf, length) -> level: both take few distinct values (lengths are stored as a byte)
+    try:
+        matcher = reader.postings(fieldname, text)
+    except TermNotFound:
+        matcher = None
+    if matcher is not None:
+        for ids, weights in _blocks(matcher):
+            for d, tf in zip(ids, weights, strict=False):
+                dl = lengths[d]
+                lvl = levels.get((tf, dl))
+                if lvl is None:
+                    part = tf * top / (tf + K1 * (1 - B_PARAM + B_PARAM * dl / avg))
+                    lvl = levels[(tf, dl)] = min(IMPACT_LEVELS, max(1, math.ceil(IMPACT_LEVELS * part / top)))
+                bufs[lvl][d >> 3] |= 1 << (d & 7)
+    at_least = 0
+    result = 0
+    for lvl in range(IMPACT_LEVELS, 0, -1):
+        at_least |= int.from_bytes(bufs[lvl], "little")
+        SEGMENTS.put((segid, "impact", fieldname, text, lvl), at_least)
+        if lvl == level:
+            result = at_least
+    return result
+
+
 class DocSets:
     """Global bitmaps for one searcher (one index generation), built from the segment cache."""
 
@@ -134,6 +188,8 @@ class DocSets:
 
     def term(self, fieldname: str, text: str, min_weight: float = 0.0) -> int:
         """Live documents having the term (with at least `min_weight` occurrences/weight)."""
+        if not min_weight and fieldname in SCORED_FIELDS:
+            return self.impact(fieldname, text, 1)  # the same set, and one pass over the postings for both
         key = (fieldname, text, min_weight)
         hit = self._terms.get(key)
         if hit is None:
@@ -145,6 +201,21 @@ class DocSets:
             hit &= self.live
             if len(self._terms) > 50_000:
                 self._terms.clear()
+            self._terms[key] = hit
+        return hit
+
+    def impact(self, fieldname: str, text: str, level: int) -> int:
+        """Live documents whose quantised BM25 term part for the term is at least `level`."""
+        key = ("impact", fieldname, text, level)
+        hit = self._terms.get(key)
+        if hit is None:
+            avg = self.searcher.avg_field_length(fieldname, 1.0)
+            hit = 0
+            for leaf, offset, segid in self.leaves:
+                seg = segment_impacts(leaf, segid, fieldname, text, avg, level)
+                if seg:
+                    hit |= seg << offset
+            hit &= self.live
             self._terms[key] = hit
         return hit
 
@@ -217,6 +288,11 @@ class BitScores:
 
     def top(self, k: int, universe: int) -> int:
         """Documents of `universe` whose score is at least the k-th best score (ties included)."""
+        above, equal = self.split_top(k, universe)
+        return above | equal
+
+    def split_top(self, k: int, universe: int) -> tuple[int, int]:
+        """(documents scoring above the k-th best score, documents scoring exactly that)."""
         above, equal = 0, universe
         for plane in reversed(self.planes):
             with_bit = equal & plane
@@ -225,7 +301,7 @@ class BitScores:
             else:
                 above |= with_bit
                 equal &= ~plane
-        return above | equal
+        return above, equal
 
     def score_of(self, docnum: int) -> int:
         return sum(((plane >> docnum) & 1) << j for j, plane in enumerate(self.planes))

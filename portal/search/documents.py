@@ -170,7 +170,8 @@ def listing_document(r, tags, capabilities, certifications, vocab=None) -> dict:
         "facet": facet_terms(
             kind="listing", type=r.type.value, direction=r.direction.value, country=r.country,
             association=r.association, verified=int(verified), company=r.company_id, certification=certifications,
-            expiry=expires.strftime("%Y%m%d"),
+            expiry=expires.strftime("%Y%m%d"), published=(r.published_at or datetime(2000, 1, 1)).strftime("%Y%m%d"),
+            deadline=r.interest_deadline.strftime("%Y%m%d") if r.interest_deadline else None,
         ),
         "concepts": repeat_by_weight(weights),
         "body": Body((r.title or "", r.summary or "", company_name, text)),
@@ -217,7 +218,8 @@ def company_document(r, capabilities, certifications, vocab=None) -> dict:
     return finish({
         "id": company_key(r.id),
         "facet": facet_terms(kind="company", country=r.country, association=r.association, verified=1,
-                             company=r.id, certification=certifications),
+                             company=r.id, certification=certifications,
+                             published=(r.verified_at or r.created_at or datetime(2000, 1, 1)).strftime("%Y%m%d")),
         "concepts": repeat_by_weight(weights),
         "body": Body((r.name, r.city or "", "", text)),
         "title": r.name,

@@ -391,7 +391,6 @@ def journal(base: str, changes: dict) -> None:
 def rebuild(base: str | None = None, progress=None) -> dict:
     """Build a new index from the database, swap it in, then replay what writers changed meanwhile."""
     from ..extensions import db
-    from . import documents
 
     base = base or index_dir()
     os.makedirs(base, exist_ok=True)

@@ -6,10 +6,10 @@ listing's own company's. Each gets ONE score in [0, 1]:
     score = 0.60 * concepts + 0.25 * text + 0.15 * fit
 
 * concepts: cosine similarity of the two concept vectors: how strongly each listing is about each
-  concept (tags, title, body; see documents.concept_weights) times the concept's idf over live
-  listings, so a rare concept such as camel hides says more than cattle hides; certifications count
-  half, as they are seldom what a listing is about. Concepts are language-independent, which is what
-  lets a Russian request meet an English offer;
+  concept (tags, title, body; see documents.concept_weights) times the concept's idf among the
+  candidates, so a rare concept such as camel hides says more than cattle hides, and one that all
+  candidates share says nothing; certifications count half, as they are seldom what a listing is
+  about. Concepts are language-independent, which is what lets a Russian request meet an English offer;
 * text: the share of the listing's key terms (its most distinctive stems by tf-idf, i.e. BM25
   `more_like` evidence) that the candidate contains;
 * fit: how much of the listing's topic the other company's capability profile covers, whether it
@@ -128,6 +128,14 @@ def idf_table(sets: B.DocSets) -> dict[str, float]:
     return hit
 
 
+def pool_idf(sets: B.DocSets, pool: int) -> dict[str, float]:
+    """idf of every concept among the candidates: a concept they all share (say, training among
+    training offers) cannot tell them apart, however rare it is over the whole index."""
+    n = pool.bit_count()
+    return {c: math.log(1 + (n + 1) / ((pool & sets.term("concepts", c)).bit_count() + 1))
+            for c in sets.field_values("concepts")}
+
+
 def concept_vector(weights: dict, idf: dict, facets: dict) -> dict[str, float]:
     default = math.log(2)
     return {c: w * idf.get(c, default) * FACET_WEIGHT.get(facets.get(c), 1.0) for c, w in weights.items()}
@@ -232,7 +240,7 @@ def match_profile(searcher, sets: B.DocSets, prof: Profile, limit: int = 5, same
         allowed &= sets.facet("country", OTHER_COUNTRY[prof.country])
     if not allowed:
         return []
-    idf = idf_table(sets)
+    idf = pool_idf(sets, allowed)
     facets = term_facets()
     target = concept_vector(prof.weights, idf, facets)
     terms = key_terms(searcher, prof.text)

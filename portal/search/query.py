@@ -13,6 +13,7 @@ the first page of that set.
 import html
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -85,9 +86,17 @@ def parse(text: str):
     return q, extract_concepts(text)
 
 
+STRICT = re.compile(r'"|(?:^|\s)[+-]\w|\b(?:AND|NOT)\b')
+
+
 def build_query(text: str):
-    """The words OR the concepts they name, so a Russian query also finds English listings."""
+    """The words OR the concepts they name, so a Russian query also finds English listings.
+
+    A query with quotes, +/- or AND/NOT asks for exactly those words: no concepts are added.
+    """
     q, concepts = parse(text)
+    if STRICT.search(text):
+        concepts = []
     parts = [q] if q is not None else []
     if concepts:
         parts.append(query.Or([query.Term("concepts", c) for c in concepts], boost=CONCEPT_BOOST))
@@ -107,7 +116,7 @@ def docsets(searcher, cache) -> B.DocSets:
 
 
 def query_docset(sets: B.DocSets, q) -> int:
-    """A disjunction of terms is the OR of cached term sets; anything else is run as is."""
+    """The documents a parsed query matches, as boolean algebra on cached term bitmaps."""
     if isinstance(q, query.Term):
         return sets.term(q.fieldname, q.text)
     if isinstance(q, query.Or):
@@ -115,11 +124,95 @@ def query_docset(sets: B.DocSets, q) -> int:
         for sub in q.subqueries:
             result |= query_docset(sets, sub)
         return result
+    if isinstance(q, query.And):
+        result = sets.live
+        for sub in q.subqueries:
+            result &= query_docset(sets, sub)
+        return result
+    if isinstance(q, query.AndNot):
+        return query_docset(sets, q.a) & ~query_docset(sets, q.b)
+    if isinstance(q, query.Require):
+        return query_docset(sets, q.a) & query_docset(sets, q.b)
+    if isinstance(q, query.AndMaybe):
+        return query_docset(sets, q.a)
+    if isinstance(q, query.Not):
+        return sets.live & ~query_docset(sets, q.query)
+    if q is query.NullQuery:
+        return 0
     key = ("query", repr(q))
     hit = sets.extra.get(key)
     if hit is None:
         hit = sets.extra[key] = B.from_docnums(sets.searcher.docs_for_query(q), sets.size) & sets.live
     return hit
+
+
+def scored_terms(q, boost: float = 1.0):
+    """(field, text, boost) of every term that adds to the score: not the negated ones."""
+    boost *= getattr(q, "boost", 1.0)
+    if isinstance(q, query.Term):
+        yield q.fieldname, q.text, boost
+    elif isinstance(q, query.Not):
+        return
+    elif isinstance(q, query.AndNot | query.Require):
+        yield from scored_terms(q.a, boost)
+    elif isinstance(q, query.AndMaybe):
+        yield from scored_terms(q.a, boost)
+        yield from scored_terms(q.b, boost)
+    else:
+        for sub in getattr(q, "subqueries", ()):
+            yield from scored_terms(sub, boost)
+
+
+def rank(sets: B.DocSets, q, matched: int, k: int) -> list[int]:
+    """The k best documents of `matched` by BM25 (quantised impacts, summed as bitmaps), best first."""
+    n = max(1, sets.searcher.doc_count())
+    weights = {}
+    for fieldname, text, boost in scored_terms(q):
+        df = sets.searcher.doc_frequency(fieldname, text)
+        if df:
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            weights[(fieldname, text)] = weights.get((fieldname, text), 0.0) + idf * boost
+    scores = B.BitScores()
+    biggest = max(weights.values(), default=1.0) or 1.0
+    for (fieldname, text), w in weights.items():
+        q_int = max(1, round(7 * w / biggest))
+        for level in range(1, B.IMPACT_LEVELS + 1):
+            bits = sets.impact(fieldname, text, level) & matched
+            if not bits:
+                break
+            scores.add(bits, q_int)
+    above, equal = scores.split_top(k, matched)
+    best = sorted(B.docnums(above), key=lambda d: -scores.score_of(d))
+    # Ties at the threshold: the most recently indexed first.
+    return best + highest(equal, k - len(best))
+
+
+def highest(bits: int, count: int) -> list[int]:
+    out = []
+    while bits and len(out) < count:
+        d = bits.bit_length() - 1
+        out.append(d)
+        bits ^= 1 << d
+    return out
+
+
+def by_date(sets: B.DocSets, matched: int, name: str, newest_first: bool, k: int) -> list[int]:
+    """The first k documents of `matched` by a date facet ("published" newest first, "deadline"
+    soonest first); day buckets find them without touching the rest, a column orders them."""
+    days = sorted(sets.facet_values(name), reverse=newest_first)
+    picked = 0
+    for day in days:
+        picked |= matched & sets.facet(name, day)
+        if picked.bit_count() >= k:
+            break
+    column = sets.searcher.reader().column_reader(name)
+    docs = sorted(B.docnums(picked), key=lambda d: (-column[d] if newest_first else column[d], d))[:k]
+    if len(docs) < k:  # no date (e.g. no deadline): after the dated ones
+        undated = matched & ~picked
+        for day in days:
+            undated &= ~sets.facet(name, day)
+        docs += highest(undated, k - len(docs))
+    return docs
 
 
 def facet_values(sets: B.DocSets, name: str) -> dict[str, int]:
@@ -274,7 +367,7 @@ def search(text: str, user=None, kind: str = "listing", filters: dict | None = N
     pages = max(1, math.ceil(result.total / per_page))
     page = min(max(1, page), pages)
     if result.total:
-        result.hits = ranked_hits(searcher, q, matched, kind, sort, page, per_page)
+        result.hits = ranked_hits(sets, q, matched, kind, sort, page, per_page)
     if result.total < 3:
         result.suggestion = did_you_mean(searcher, text)
     result.page = HitPagination(page=page, per_page=per_page, max_per_page=None, error_out=False,
@@ -282,16 +375,17 @@ def search(text: str, user=None, kind: str = "listing", filters: dict | None = N
     return result
 
 
-def ranked_hits(searcher, q, matched: int, kind: str, sort: str, page: int, per_page: int) -> list[Hit]:
-    sortedby, reverse = None, False
+def ranked_hits(sets: B.DocSets, q, matched: int, kind: str, sort: str, page: int, per_page: int) -> list[Hit]:
+    k = page * per_page
     if sort == "newest":
-        sortedby, reverse = "published", True
+        order = by_date(sets, matched, "published", True, k)
     elif sort == "deadline" and kind == "listing":
-        sortedby = "deadline"
-    # search() rather than search_page(): the page needs no count from Whoosh, the bitmap gave it.
-    results = searcher.search(q, limit=page * per_page, filter=B.Bits(matched), sortedby=sortedby, reverse=reverse)
-    found = [(hit, split_key(hit["id"])) for hit in results[(page - 1) * per_page: page * per_page]]
-    ids = [pk for _hit, (_k, pk) in found]
+        order = by_date(sets, matched, "deadline", False, k)
+    else:
+        order = rank(sets, q, matched, k)
+    stored = [sets.searcher.stored_fields(d) for d in order[(page - 1) * per_page: k]]
+    found = [(doc, split_key(doc["id"])) for doc in stored]
+    ids = [pk for _doc, (_k, pk) in found]
     if kind == "listing":
         rows = db.session.scalars(
             sa.select(Listing).where(Listing.id.in_(ids), Listing.live_clause())
@@ -303,16 +397,15 @@ def ranked_hits(searcher, q, matched: int, kind: str, sort: str, page: int, per_
             .options(selectinload(Company.capabilities))
         ).all()
     by_id = {r.id: r for r in rows}
-    terms = frozenset(t.decode("utf-8") if isinstance(t, bytes) else t
-                      for f, t in q.iter_all_terms() if f == "body")
+    terms = frozenset(t for f, t, _b in scored_terms(q) if f == "body")
     hits = []
-    for hit, (_k, pk) in found:
+    for doc, (_k, pk) in found:
         obj = by_id.get(pk)
         if obj is None:  # the index lags the database: the SQL check wins
             continue
-        title = hit.get("title") or ""
+        title = doc.get("title") or ""
         marked_title = marked(title, terms, WholeFragmenter(), top=1, minscore=0) or html.escape(title, quote=True)
-        hits.append(Hit(kind, obj, hit.score or 0.0, Markup(marked_title), snippet(hit, terms)))  # noqa: S704
+        hits.append(Hit(kind, obj, 0.0, Markup(marked_title), snippet(doc, terms)))  # noqa: S704 - escaped
     return hits
 
 

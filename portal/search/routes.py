@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from . import bp
 from .forms import SearchForm
-from .query import FACETS, SORTS, search as run_search
+from .query import FACETS, SORTS
+from .query import search as run_search
 
 PER_PAGE = 10
 

@@ -85,7 +85,7 @@ def do_orm_execute(state) -> None:
     select = sa.select(table.c[column])
     if state.statement.whereclause is not None:
         select = select.where(state.statement.whereclause)
-    ids = set(state.session.execute(select, execution_options={"search_sync_probe": True}).scalars())
+    ids = set(state.session.execute(select).scalars())
     changes = _changes(state.session)
     changes[bucket] |= ids
     if bucket == "companies":

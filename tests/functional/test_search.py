@@ -85,6 +85,13 @@ def test_listing_that_stops_being_live_disappears(client, pk_company, status):
     assert "Horse leather" not in page(client, q="horse saddles")
 
 
+def test_bulk_update_through_the_session_reaches_the_index(client, pk_company):
+    listing = factories.make_live_listing(pk_company, "Kangaroo leather for football boots")
+    db.session.execute(sa.update(Listing).where(Listing.id == listing.id).values(status=ListingStatus.withdrawn))
+    db.session.commit()
+    assert f"listing:{listing.id}" not in indexed_ids(client.application)
+
+
 def test_listing_past_expiry_is_hidden_before_the_expiry_command(client, pk_company):
     factories.make_live_listing(pk_company, "Sheepskin shearling for coats", expires_at=utcnow() + timedelta(seconds=1))
     assert "Sheepskin shearling" in page(client, q="shearling")
@@ -153,6 +160,24 @@ def test_commits_from_two_processes_both_reach_the_index(app, pk_company):
     ids = {f"listing:{i}" for (i,) in db.session.execute(sa.select(Listing.id))}
     assert ids <= indexed_ids(app)
     assert not index.is_dirty(index.index_dir(app))
+
+
+def test_writes_during_a_rebuild_reach_the_new_version(app, runner, pk_company):
+    """The race a rebuild must survive: its snapshot of the database is taken, then a listing is
+    committed and written to the old version; the swap must not lose it."""
+    base = index.index_dir(app)
+    before = factories.make_live_listing(pk_company, "Before the rebuild")
+    with open(os.path.join(base, index.REBUILDING), "w") as marker:  # what `search rebuild` does first
+        marker.write("test\n")
+    with db.engine.connect() as conn:
+        new_version, _count = index.build_new(base, index.expected_documents(conn))
+    during = factories.make_live_listing(pk_company, "Committed during the rebuild")
+    index.swap_in(base, new_version)
+    assert index.replay_journal(base) >= 1
+    os.remove(os.path.join(base, index.REBUILDING))
+    assert {f"listing:{before.id}", f"listing:{during.id}"} <= indexed_ids(app)
+    check = runner.invoke(args=["search", "check"])
+    assert check.exit_code == 0, check.output
 
 
 def test_index_write_failure_keeps_the_row_and_marks_dirty(client, app, runner, pk_company):
