@@ -126,8 +126,10 @@ def main():
             if docnum is not None:
                 # more_like reads the document's own terms: give it the stored description's text.
                 text = searcher.stored_fields(docnum).get("text") or ""
-                hits = [h["stored"]["ref"] for h in searcher.more_like(docnum, "body", text=text, top=len(cands) or 1,
-                                                                      filter=Bits(allowed))]
+                hits = [
+                    h["stored"]["ref"]
+                    for h in searcher.more_like(docnum, "body", text=text, top=len(cands) or 1, filter=Bits(allowed))
+                ]
             bm25[ref] = [h for h in hits if h in set(cands)]
         if args.show:
             for m in find_matches(by_ref[args.show], limit=10):
@@ -146,15 +148,20 @@ def main():
             ranked_bm25[ref] = hits + [c for c in order if c not in set(hits)]
         anchor1_runs.append(evaluate(shuffled, truth))
         anchor2_runs.append(evaluate(ranked_bm25, truth))
-    rows = [("matcher", evaluate(ours, truth)), ("anchor 1: filter, random", average(anchor1_runs)),
-            ("anchor 2: filter + BM25 more_like", average(anchor2_runs))]
+    rows = [
+        ("matcher", evaluate(ours, truth)),
+        ("anchor 1: filter, random", average(anchor1_runs)),
+        ("anchor 2: filter + BM25 more_like", average(anchor2_runs)),
+    ]
     keys = ["nDCG@5", "nDCG@10", "recall@5", "recall@5 cross-language"]
     print(f"{'':36}" + "".join(f"{k:>26}" for k in keys))
     for name, res in rows:
         print(f"{name:36}" + "".join(f"{res[k]:>26.3f}" for k in keys))
     res = rows[0][1]
-    print(f"{int(res['queries'])} listings with relevant matches; {int(res['cross-language pairs'])} relevant "
-          f"cross-language pairs")
+    print(
+        f"{int(res['queries'])} listings with relevant matches; {int(res['cross-language pairs'])} relevant "
+        f"cross-language pairs"
+    )
 
 
 if __name__ == "__main__":

@@ -28,18 +28,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 FILLER = {
-    "en": ("quality export monthly supply partner factory price shipment experience modern reliable large "
-           "order container sample delivery production team years capacity standard premium grade tons "
-           "customers market europe asia looking offer new plant line workers contract long term").split(),
-    "ru": ("качество экспорт ежемесячно поставка партнер фабрика цена отгрузка опыт современный надежный "
-           "крупный заказ контейнер образец доставка производство команда лет мощность стандарт сорт тонн "
-           "клиенты рынок европа азия ищем предлагаем новый завод линия рабочие контракт долгосрочный").split(),
-    "kk": ("сапа экспорт ай сайын жеткізу серіктес фабрика баға тиеу тәжірибе заманауи сенімді ірі тапсырыс "
-           "контейнер үлгі өндіріс команда жыл қуат стандарт сұрып тонна клиенттер нарық іздейміз ұсынамыз "
-           "жаңа зауыт желі жұмысшылар келісімшарт").split(),
-    "ur": ("معیار برآمد ماہانہ فراہمی شراکت دار فیکٹری قیمت کھیپ تجربہ جدید قابل اعتماد بڑا آرڈر کنٹینر نمونہ "
-           "ترسیل پیداوار ٹیم سال صلاحیت معیاری درجہ ٹن گاہک مارکیٹ یورپ ایشیا تلاش پیشکش نیا پلانٹ لائن "
-           "کارکن معاہدہ طویل مدتی").split(),
+    "en": (
+        "quality export monthly supply partner factory price shipment experience modern reliable large "
+        "order container sample delivery production team years capacity standard premium grade tons "
+        "customers market europe asia looking offer new plant line workers contract long term"
+    ).split(),
+    "ru": (
+        "качество экспорт ежемесячно поставка партнер фабрика цена отгрузка опыт современный надежный "
+        "крупный заказ контейнер образец доставка производство команда лет мощность стандарт сорт тонн "
+        "клиенты рынок европа азия ищем предлагаем новый завод линия рабочие контракт долгосрочный"
+    ).split(),
+    "kk": (
+        "сапа экспорт ай сайын жеткізу серіктес фабрика баға тиеу тәжірибе заманауи сенімді ірі тапсырыс "
+        "контейнер үлгі өндіріс команда жыл қуат стандарт сұрып тонна клиенттер нарық іздейміз ұсынамыз "
+        "жаңа зауыт желі жұмысшылар келісімшарт"
+    ).split(),
+    "ur": (
+        "معیار برآمد ماہانہ فراہمی شراکت دار فیکٹری قیمت کھیپ تجربہ جدید قابل اعتماد بڑا آرڈر کنٹینر نمونہ "
+        "ترسیل پیداوار ٹیم سال صلاحیت معیاری درجہ ٹن گاہک مارکیٹ یورپ ایشیا تلاش پیشکش نیا پلانٹ لائن "
+        "کارکن معاہدہ طویل مدتی"
+    ).split(),
 }
 LANG_WEIGHTS = (("en", 0.5), ("ru", 0.3), ("kk", 0.1), ("ur", 0.1))
 
@@ -81,11 +89,23 @@ def populate(size: int, rnd: random.Random):
     companies, caps = [], []
     for i in range(1, n_companies + 1):
         country = "PK" if i % 2 else "KZ"
-        companies.append(dict(id=i, name=f"Company {i}", country=country, city="Sialkot" if country == "PK" else "Almaty",
-                              association_id=assoc["PTA" if country == "PK" else "KLA"], membership_no=str(i),
-                              description=sentence(rnd, rnd.choice(("en", "ru")), phrases, 3, 8)[0],
-                              languages=[], hs_codes=[], status="verified", capacity_amount=rnd.choice((None, 1000)),
-                              created_at=utcnow(), updated_at=utcnow()))
+        companies.append(
+            dict(
+                id=i,
+                name=f"Company {i}",
+                country=country,
+                city="Sialkot" if country == "PK" else "Almaty",
+                association_id=assoc["PTA" if country == "PK" else "KLA"],
+                membership_no=str(i),
+                description=sentence(rnd, rnd.choice(("en", "ru")), phrases, 3, 8)[0],
+                languages=[],
+                hs_codes=[],
+                status="verified",
+                capacity_amount=rnd.choice((None, 1000)),
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
         caps.extend(dict(company_id=i, term_id=t) for t in rnd.sample(term_ids, 4))
     now = utcnow()
     langs, weights = zip(*LANG_WEIGHTS, strict=True)
@@ -99,22 +119,35 @@ def populate(size: int, rnd: random.Random):
             s, t = sentence(rnd, lang, phrases, rnd.randint(1, 3), rnd.randint(6, 14))
             body.append(s)
             concepts += t
-        listings.append(dict(
-            id=i, company_id=rnd.randint(1, n_companies), direction=rnd.choice(("offer", "request")),
-            type=rnd.choice(("technology_transfer", "training", "joint_venture", "trade")), title=title[:150],
-            summary="", description=" ".join(body), language=lang, target_countries=[], details={}, anonymous=False,
-            status="published", created_at=now, updated_at=now, published_at=now - timedelta(minutes=i),
-            expires_at=now + timedelta(days=90),
-        ))
+        listings.append(
+            dict(
+                id=i,
+                company_id=rnd.randint(1, n_companies),
+                direction=rnd.choice(("offer", "request")),
+                type=rnd.choice(("technology_transfer", "training", "joint_venture", "trade")),
+                title=title[:150],
+                summary="",
+                description=" ".join(body),
+                language=lang,
+                target_countries=[],
+                details={},
+                anonymous=False,
+                status="published",
+                created_at=now,
+                updated_at=now,
+                published_at=now - timedelta(minutes=i),
+                expires_at=now + timedelta(days=90),
+            )
+        )
         if i % 3 == 0:  # a third carry explicit tags
             tags.extend(dict(listing_id=i, term_id=t, inferred=False) for t in sorted(set(t1)))
     with db.engine.begin() as conn:
         conn.execute(sa.insert(Company.__table__), companies)
         conn.execute(sa.insert(CompanyCapability.__table__), caps)
         for k in range(0, len(listings), 5000):
-            conn.execute(sa.insert(Listing.__table__), listings[k:k + 5000])
+            conn.execute(sa.insert(Listing.__table__), listings[k : k + 5000])
         for k in range(0, len(tags), 10000):
-            conn.execute(sa.insert(ListingTag.__table__), tags[k:k + 10000])
+            conn.execute(sa.insert(ListingTag.__table__), tags[k : k + 10000])
     return phrases
 
 
@@ -154,8 +187,10 @@ def run(size: int, n: int) -> None:
         phrases = populate(size, rnd)
         print(f"\n== {size:,} listings: generated and bulk-inserted in {time.perf_counter() - t0:.1f} s")
         stats = index.rebuild()
-        print(f"rebuild: {stats['listings']:,} listings + {stats['companies']} companies in {stats['seconds']:.1f} s "
-              f"= {stats['rate']:.0f} listings/s (on {os.cpu_count()} cores)")
+        print(
+            f"rebuild: {stats['listings']:,} listings + {stats['companies']} companies in {stats['seconds']:.1f} s "
+            f"= {stats['rate']:.0f} listings/s (on {os.cpu_count()} cores)"
+        )
         queries = make_queries(rnd, phrases, n)
         listing_ids = rnd.sample(range(1, size + 1), n)
 
@@ -201,8 +236,12 @@ def run(size: int, n: int) -> None:
             more_times.append(time.perf_counter() - t)
 
     print(f"{'':34}{'p50 ms':>10}{'p95 ms':>10}")
-    for name, times in (("search, portal (rows loaded)", portal_times), ("search, bare Whoosh", bare_times),
-                        ("match, portal (rows loaded)", match_times), ("more_like, bare Whoosh", more_times)):
+    for name, times in (
+        ("search, portal (rows loaded)", portal_times),
+        ("search, bare Whoosh", bare_times),
+        ("match, portal (rows loaded)", match_times),
+        ("more_like, bare Whoosh", more_times),
+    ):
         print(f"{name:34}{pct(times, 50):>10.1f}{pct(times, 95):>10.1f}")
     ratio = pct(portal_times, 95) / max(pct(bare_times, 95), 1e-9)
     print(f"portal search p95 / bare Whoosh p95 = {ratio:.2f}")

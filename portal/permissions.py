@@ -57,17 +57,25 @@ def can_see_listing_company(user, listing) -> bool:
         return True
     if user.role is not Role.member or not user.company_id:
         return False
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Interest).where(
-            Interest.listing_id == listing.id, Interest.from_company_id == user.company_id,
-            Interest.status == InterestStatus.accepted,
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Interest)
+            .where(
+                Interest.listing_id == listing.id,
+                Interest.from_company_id == user.company_id,
+                Interest.status == InterestStatus.accepted,
+            )
         )
-    ) > 0
+        > 0
+    )
 
 
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.path.startswith("/api/") or (best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"])
+    return request.path.startswith("/api/") or (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def roles_required(*roles):
@@ -95,8 +103,15 @@ admin_required = roles_required(Role.admin)
 
 
 def init_app(app):
-    for fn in (is_member_of, can_edit_company, can_manage_colleagues, can_verify, can_moderate, can_see_company,
-               can_see_listing_company):
+    for fn in (
+        is_member_of,
+        can_edit_company,
+        can_manage_colleagues,
+        can_verify,
+        can_moderate,
+        can_see_company,
+        can_see_listing_company,
+    ):
         app.jinja_env.globals[fn.__name__] = fn
         app.jinja_env.filters[fn.__name__] = fn
     app.jinja_env.globals["Role"] = Role

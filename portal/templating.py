@@ -38,7 +38,11 @@ def nav_items() -> list[tuple[str, str]]:
     from flask import current_app
     from flask_login import current_user
 
-    items = [("companies.directory", _l("Companies")), ("listings.index", _l("Listings")), ("search.search", _l("Search"))]
+    items = [
+        ("companies.directory", _l("Companies")),
+        ("listings.index", _l("Listings")),
+        ("search.search", _l("Search")),
+    ]
     if current_user.is_authenticated:
         role = current_user.role.value
         if role == "member":
@@ -63,6 +67,10 @@ def init_app(app):
         }
 
     app.jinja_env.globals.update(
-        term_label=term_label, facet_label=facet_label, country_name=country_name, vocabulary=vocabulary, here=here,
+        term_label=term_label,
+        facet_label=facet_label,
+        country_name=country_name,
+        vocabulary=vocabulary,
+        here=here,
         nav_items=nav_items,
     )

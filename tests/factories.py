@@ -19,8 +19,17 @@ def association(code: str) -> Association:
     return db.session.scalar(sa.select(Association).where(Association.code == code))
 
 
-def make_user(email=None, name="Test User", role="member", association=None, company=None, owner=False,
-              confirmed=True, password=PASSWORD, **over):
+def make_user(
+    email=None,
+    name="Test User",
+    role="member",
+    association=None,
+    company=None,
+    owner=False,
+    confirmed=True,
+    password=PASSWORD,
+    **over,
+):
     n = next(_seq)
     user = create_user(
         email or f"user{n}@example.org",
@@ -63,8 +72,16 @@ def make_company(name=None, country="PK", association="PTA", verified=False, cap
     return company
 
 
-def make_live_listing(company, title="Wet blue cattle hides for sale", description="", direction="offer",
-                      type="trade", language=None, tags=(), **over):
+def make_live_listing(
+    company,
+    title="Wet blue cattle hides for sale",
+    description="",
+    direction="offer",
+    type="trade",
+    language=None,
+    tags=(),
+    **over,
+):
     """A published listing (search and matching tests); commits, so it reaches the index."""
     from datetime import timedelta
 
@@ -91,18 +108,31 @@ def make_live_listing(company, title="Wet blue cattle hides for sale", descripti
     return listing
 
 
-def make_interest(listing, company, sender=None, status="open", message="We would like to work with you on this.",
-                  **over):
+def make_interest(
+    listing, company, sender=None, status="open", message="We would like to work with you on this.", **over
+):
     """An expression of interest from `company` on `listing`; with status="accepted" also its conversation."""
     from portal.models import Conversation, Interest, InterestStatus
 
-    interest = Interest(listing_id=listing.id, from_company_id=company.id, sender_id=sender.id if sender else None,
-                        message=message, what_we_bring=over.pop("what_we_bring", ""), status=InterestStatus(status),
-                        **over)
+    interest = Interest(
+        listing_id=listing.id,
+        from_company_id=company.id,
+        sender_id=sender.id if sender else None,
+        message=message,
+        what_we_bring=over.pop("what_we_bring", ""),
+        status=InterestStatus(status),
+        **over,
+    )
     db.session.add(interest)
     if interest.status is InterestStatus.accepted:
-        db.session.add(Conversation(interest=interest, listing_id=listing.id, owner_company_id=listing.company_id,
-                                    partner_company_id=company.id))
+        db.session.add(
+            Conversation(
+                interest=interest,
+                listing_id=listing.id,
+                owner_company_id=listing.company_id,
+                partner_company_id=company.id,
+            )
+        )
     db.session.commit()
     return interest
 
@@ -110,15 +140,24 @@ def make_interest(listing, company, sender=None, status="open", message="We woul
 def make_saved_search(user, name="Wet blue", query="wet blue", filters=None, frequency="instant", **over):
     from portal.models import AlertFrequency, SavedSearch
 
-    saved = SavedSearch(user_id=user.id, name=name, query=query, filters=filters or {},
-                        frequency=AlertFrequency(frequency), **over)
+    saved = SavedSearch(
+        user_id=user.id, name=name, query=query, filters=filters or {}, frequency=AlertFrequency(frequency), **over
+    )
     db.session.add(saved)
     db.session.commit()
     return saved
 
 
-def make_listing(company, status="draft", title="Chrome tanning know-how for a new wet-blue line", direction="offer",
-                 type="technology_transfer", description="We share our **chrome recovery** process.", tags=(), **over):
+def make_listing(
+    company,
+    status="draft",
+    title="Chrome tanning know-how for a new wet-blue line",
+    direction="offer",
+    type="technology_transfer",
+    description="We share our **chrome recovery** process.",
+    tags=(),
+    **over,
+):
     """A listing in any lifecycle status, with the timestamps that status implies (listings tests)."""
     from datetime import timedelta
 
@@ -127,8 +166,13 @@ def make_listing(company, status="draft", title="Chrome tanning know-how for a n
     now = utcnow()
     status = ListingStatus(status)
     listing = Listing(
-        company_id=company.id, direction=Direction(direction), type=ListingType(type), title=title,
-        description=description, language=over.pop("language", "en"), status=status,
+        company_id=company.id,
+        direction=Direction(direction),
+        type=ListingType(type),
+        title=title,
+        description=description,
+        language=over.pop("language", "en"),
+        status=status,
         details=over.pop("details", {"form": "consulting"} if type == "technology_transfer" else {}),
         target_countries=over.pop("target_countries", []),
         submitted_at=over.pop("submitted_at", now if status is not ListingStatus.draft else None),

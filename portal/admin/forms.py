@@ -39,12 +39,20 @@ class AssociationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
     country = StringField(
         _l("Country"),
-        validators=[DataRequired(), Regexp(r"^[A-Z]{2}$", message=_l("Use the two-letter country code, e.g. PK or KZ."))],
+        validators=[
+            DataRequired(),
+            Regexp(r"^[A-Z]{2}$", message=_l("Use the two-letter country code, e.g. PK or KZ.")),
+        ],
         filters=[upper],
     )
     website = URLField(
         _l("Website"),
-        validators=[Optional(), URL(), Regexp(r"^https?://", message=_l("Start the address with https://.")), Length(max=300)],
+        validators=[
+            Optional(),
+            URL(),
+            Regexp(r"^https?://", message=_l("Start the address with https://.")),
+            Length(max=300),
+        ],
         filters=[strip],
     )
     submit = SubmitField(_l("Save association"))
@@ -69,7 +77,9 @@ class StaffForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        rows = db.session.execute(sa.select(Association.id, Association.code, Association.name).order_by(Association.code))
+        rows = db.session.execute(
+            sa.select(Association.id, Association.code, Association.name).order_by(Association.code)
+        )
         self.association.choices = [(a.id, f"{a.code} · {a.name}") for a in rows]
 
     def validate_email(self, field):
@@ -85,7 +95,9 @@ class UserFilterForm(FlaskForm):
         validators=[Optional()],
     )
     state = SelectField(
-        _l("State"), choices=[("", _l("All")), ("active", _l("Active")), ("inactive", _l("Deactivated"))], validators=[Optional()]
+        _l("State"),
+        choices=[("", _l("All")), ("active", _l("Active")), ("inactive", _l("Deactivated"))],
+        validators=[Optional()],
     )
 
 
@@ -101,11 +113,17 @@ def parse_synonyms(text: str | None) -> list[str]:
 
 def _label_field(lang):
     validators = [DataRequired()] if lang == "en" else [Optional()]
-    return StringField(_l("Label (%(language)s)", language=LANG_NAMES[lang]), validators=[*validators, Length(max=120)], filters=[strip])
+    return StringField(
+        _l("Label (%(language)s)", language=LANG_NAMES[lang]),
+        validators=[*validators, Length(max=120)],
+        filters=[strip],
+    )
 
 
 def _synonyms_field(lang):
-    return TextAreaField(_l("Synonyms (%(language)s)", language=LANG_NAMES[lang]), validators=[Optional(), Length(max=4000)])
+    return TextAreaField(
+        _l("Synonyms (%(language)s)", language=LANG_NAMES[lang]), validators=[Optional(), Length(max=4000)]
+    )
 
 
 class TermEditForm(FlaskForm):
@@ -131,7 +149,10 @@ class TermForm(TermEditForm):
         _l("Term id"),
         validators=[
             DataRequired(),
-            Regexp(r"^[a-z][a-z0-9_]{1,62}[a-z0-9]$", message=_l("Use lowercase letters, digits and underscores, e.g. seg_belts.")),
+            Regexp(
+                r"^[a-z][a-z0-9_]{1,62}[a-z0-9]$",
+                message=_l("Use lowercase letters, digits and underscores, e.g. seg_belts."),
+            ),
         ],
         filters=[strip],
     )

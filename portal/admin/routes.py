@@ -93,7 +93,10 @@ def staff_create():
         association = db.get_or_404(Association, form.association.data)
         user = services.create_staff(current_user, form.email.data, form.name.data, association)
         db.session.commit()
-        flash(_("Staff account for %(email)s created; we emailed a link to choose a password.", email=user.email), "success")
+        flash(
+            _("Staff account for %(email)s created; we emailed a link to choose a password.", email=user.email),
+            "success",
+        )
         return redirect(url_for(".users", role="staff"))
     return render_template("admin/staff_form.html", form=form)
 
@@ -105,8 +108,11 @@ def user_deactivate(user_id):
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        return act_on_user(user, lambda: services.set_active(current_user, user, False),
-                           _("%(email)s is deactivated and was logged out everywhere.", email=user.email))
+        return act_on_user(
+            user,
+            lambda: services.set_active(current_user, user, False),
+            _("%(email)s is deactivated and was logged out everywhere.", email=user.email),
+        )
     return render_template("admin/user_deactivate.html", user=user, form=form)
 
 
@@ -116,7 +122,9 @@ def user_reactivate(user_id):
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return act_on_user(user, lambda: services.set_active(current_user, user, True), _("%(email)s can log in again.", email=user.email))
+    return act_on_user(
+        user, lambda: services.set_active(current_user, user, True), _("%(email)s can log in again.", email=user.email)
+    )
 
 
 @bp.route("/users/<int:user_id>/send-link", methods=["POST"])
@@ -125,8 +133,11 @@ def user_send_link(user_id):
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return act_on_user(user, lambda: services.send_new_link(current_user, user),
-                       _("We emailed %(email)s a link to choose a new password.", email=user.email))
+    return act_on_user(
+        user,
+        lambda: services.send_new_link(current_user, user),
+        _("We emailed %(email)s a link to choose a new password.", email=user.email),
+    )
 
 
 def act_on_user(user, action, message):

@@ -26,7 +26,9 @@ class ActionRefused(Exception):
 def company_counts() -> list[tuple[Association, dict]]:
     """Per association: {status value: count} including zeros."""
     rows = db.session.execute(
-        sa.select(Company.association_id, Company.status, sa.func.count()).group_by(Company.association_id, Company.status)
+        sa.select(Company.association_id, Company.status, sa.func.count()).group_by(
+            Company.association_id, Company.status
+        )
     ).all()
     found = {(aid, status.value): n for aid, status, n in rows}
     associations = db.session.scalars(sa.select(Association).order_by(Association.code)).all()
@@ -57,9 +59,19 @@ def save_association(actor, association: Association | None, data: dict) -> Asso
     for field, (_old, new) in changes.items():
         setattr(association, field, new)
     db.session.flush()
-    detail = {f: new for f, (_old, new) in changes.items()} if creating else {f: f"{old} → {new}" for f, (old, new) in changes.items()}
-    audit(actor, "association.create" if creating else "association.update", "association", association.id,
-          association_id=association.id, detail=detail)
+    detail = (
+        {f: new for f, (_old, new) in changes.items()}
+        if creating
+        else {f: f"{old} → {new}" for f, (old, new) in changes.items()}
+    )
+    audit(
+        actor,
+        "association.create" if creating else "association.update",
+        "association",
+        association.id,
+        association_id=association.id,
+        detail=detail,
+    )
     return association
 
 
@@ -76,7 +88,7 @@ def create_staff(actor, email: str, name: str, association: Association) -> User
         _(
             "Hello %(name)s,\n\nAn administrator created a staff account for you at Leather Bridge for %(association)s.\n"
             "Choose your password with this link within an hour:\n%(link)s\n\n"
-            "If the link has expired, use \"Forgot your password?\" on the login page with this email address.\n",
+            'If the link has expired, use "Forgot your password?" on the login page with this email address.\n',
             name=user.name,
             association=association.name,
             link=link,
@@ -101,22 +113,40 @@ def set_active(actor, user: User, active: bool) -> None:
     user.active = active
     if not active:
         user.rotate_session_token()  # ends every session and remember cookie the person has
-    audit(actor, "user.reactivate" if active else "user.deactivate", "user", user.id,
-          association_id=user_association_id(user), detail={"email": user.email})
+    audit(
+        actor,
+        "user.reactivate" if active else "user.deactivate",
+        "user",
+        user.id,
+        association_id=user_association_id(user),
+        detail={"email": user.email},
+    )
 
 
 def send_new_link(actor, user: User) -> None:
     if not user.active:
         raise ActionRefused(_("Reactivate the account before sending a password link."))
     send_reset(user.email)
-    audit(actor, "user.password_link", "user", user.id, association_id=user_association_id(user), detail={"email": user.email})
+    audit(
+        actor,
+        "user.password_link",
+        "user",
+        user.id,
+        association_id=user_association_id(user),
+        detail={"email": user.email},
+    )
 
 
 def users_select(q: str | None = None, role: str | None = None, state: str | None = None):
     query = sa.select(User).options(selectinload(User.association), selectinload(User.company)).order_by(User.email)
     if q:
         pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(sa.func.lower(User.email).like(pattern, escape="\\"), sa.func.lower(User.name).like(pattern, escape="\\")))
+        query = query.where(
+            sa.or_(
+                sa.func.lower(User.email).like(pattern, escape="\\"),
+                sa.func.lower(User.name).like(pattern, escape="\\"),
+            )
+        )
     if role in Role.__members__:
         query = query.where(User.role == Role[role])
     if state in ("active", "inactive"):

@@ -5,8 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-FREQUENCIES = [("instant", _l("As soon as they are published")), ("daily", _l("Once a day")),
-               ("weekly", _l("Once a week"))]
+FREQUENCIES = [
+    ("instant", _l("As soon as they are published")),
+    ("daily", _l("Once a day")),
+    ("weekly", _l("Once a week")),
+]
 
 
 class SaveSearchForm(FlaskForm):

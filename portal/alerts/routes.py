@@ -37,8 +37,10 @@ def index():
     searches = db.session.scalars(
         sa.select(SavedSearch).where(SavedSearch.user_id == current_user.id).order_by(SavedSearch.id.desc())
     ).all()
-    forms = {s.id: EditSearchForm(formdata=None, prefix=f"s{s.id}", name=s.name, frequency=s.frequency.value)
-             for s in searches}
+    forms = {
+        s.id: EditSearchForm(formdata=None, prefix=f"s{s.id}", name=s.name, frequency=s.frequency.value)
+        for s in searches
+    }
     return render_template("alerts/index.html", searches=searches, forms=forms)
 
 
@@ -55,8 +57,9 @@ def save():
             flash(str(exc), "warning")
         else:
             db.session.commit()
-            flash(_("Search saved as “%(name)s”. We will email you new listings that match.", name=saved.name),
-                  "success")
+            flash(
+                _("Search saved as “%(name)s”. We will email you new listings that match.", name=saved.name), "success"
+            )
     else:
         flash(_("Please give the alert a name."), "warning")
     return redirect(back or url_for(".index"))

@@ -68,8 +68,9 @@ def save_search(user, name: str, query_string: str, frequency: str) -> SavedSear
     count = db.session.scalar(sa.select(sa.func.count()).select_from(SavedSearch).where(SavedSearch.user_id == user.id))
     if count >= MAX_SAVED:
         raise AlertError(_("You can keep at most %(n)s saved searches. Delete one first.", n=MAX_SAVED))
-    saved = SavedSearch(user_id=user.id, name=name.strip(), query=query, filters=filters,
-                        frequency=AlertFrequency(frequency))
+    saved = SavedSearch(
+        user_id=user.id, name=name.strip(), query=query, filters=filters, frequency=AlertFrequency(frequency)
+    )
     db.session.add(saved)
     db.session.flush()
     return saved
@@ -131,8 +132,9 @@ def _engine_ids(saved) -> list[int] | None:
     except ImportError:
         return None
     try:
-        result = search(saved.query, user=saved.user, kind="listing", filters=saved.filters, sort="newest",
-                        per_page=100)
+        result = search(
+            saved.query, user=saved.user, kind="listing", filters=saved.filters, sort="newest", per_page=100
+        )
     except Exception:  # noqa: BLE001 - the alert run falls back to SQL rather than failing the cron job
         log.exception("search failed for saved search %s; using the SQL fallback", saved.id)
         return None
@@ -149,8 +151,9 @@ def _sql_filters(query, filters: dict):
     if values("country"):
         query = query.where(Company.country.in_(values("country")))
     if values("association"):
-        query = query.where(Company.association_id.in_(
-            sa.select(Association.id).where(Association.code.in_(values("association")))))
+        query = query.where(
+            Company.association_id.in_(sa.select(Association.id).where(Association.code.in_(values("association"))))
+        )
     for term in values("capability"):  # several capabilities narrow further, as on the search page
         query = query.where(Listing.id.in_(sa.select(ListingTag.listing_id).where(ListingTag.term_id == term)))
     for term in values("certification"):
@@ -167,9 +170,12 @@ def _text_matches(listing, words: list[str]) -> bool:
 def new_matches(saved) -> list[Listing]:
     """Live listings published since the search was saved, matching it, never sent for it, not the user's own."""
     already = sa.select(AlertSent.listing_id).where(AlertSent.saved_search_id == saved.id)
-    query = (sa.select(Listing).join(Company, Listing.company_id == Company.id)
-             .where(Listing.live_clause(), Listing.published_at >= saved.created_at, Listing.id.not_in(already))
-             .order_by(Listing.published_at.desc(), Listing.id.desc()))
+    query = (
+        sa.select(Listing)
+        .join(Company, Listing.company_id == Company.id)
+        .where(Listing.live_clause(), Listing.published_at >= saved.created_at, Listing.id.not_in(already))
+        .order_by(Listing.published_at.desc(), Listing.id.desc())
+    )
     if saved.user.company_id:
         query = query.where(Listing.company_id != saved.user.company_id)
     engine_ids = _engine_ids(saved)
@@ -187,8 +193,10 @@ def send_alerts(now: datetime | None = None) -> tuple[int, int]:
     """Mail every due, subscribed saved search its new matches; returns (emails, listings). Safe to rerun."""
     now = now or utcnow()
     searches = db.session.scalars(
-        sa.select(SavedSearch).join(User, SavedSearch.user_id == User.id)
-        .where(SavedSearch.unsubscribed_at.is_(None), User.active).order_by(SavedSearch.id)
+        sa.select(SavedSearch)
+        .join(User, SavedSearch.user_id == User.id)
+        .where(SavedSearch.unsubscribed_at.is_(None), User.active)
+        .order_by(SavedSearch.id)
     ).all()
     emails = listings = 0
     for saved in searches:
@@ -200,10 +208,15 @@ def send_alerts(now: datetime | None = None) -> tuple[int, int]:
         with force_locale(saved.user.locale or "en"):
             subject, body = alert_text(saved, matches)
         unsubscribe_url = public_base_url() + url_for("alerts.unsubscribe", token=unsubscribe_token(saved))
-        send_mail(saved.user.email, subject, body, headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        })
+        send_mail(
+            saved.user.email,
+            subject,
+            body,
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
         db.session.add_all(AlertSent(saved_search_id=saved.id, listing_id=item.id) for item in matches)
         saved.last_sent_at = now
         emails, listings = emails + 1, listings + len(matches)
@@ -212,19 +225,31 @@ def send_alerts(now: datetime | None = None) -> tuple[int, int]:
 
 def alert_text(saved, matches) -> tuple[str, str]:
     base = public_base_url()
-    subject = _("%(n)s new listings for “%(name)s”", n=len(matches), name=saved.name) if len(matches) > 1 else \
-        _("A new listing for “%(name)s”", name=saved.name)
-    lines = [_("Hello %(name)s,", name=saved.user.name), "",
-             _("New listings on Leather Bridge match your saved search “%(name)s”:", name=saved.name), ""]
+    subject = (
+        _("%(n)s new listings for “%(name)s”", n=len(matches), name=saved.name)
+        if len(matches) > 1
+        else _("A new listing for “%(name)s”", name=saved.name)
+    )
+    lines = [
+        _("Hello %(name)s,", name=saved.user.name),
+        "",
+        _("New listings on Leather Bridge match your saved search “%(name)s”:", name=saved.name),
+        "",
+    ]
     for item in matches:
-        who = item.company.name if can_see_listing_company(saved.user, item) else \
-            _("A %(association)s member company", association=item.company.association.code)
+        who = (
+            item.company.name
+            if can_see_listing_company(saved.user, item)
+            else _("A %(association)s member company", association=item.company.association.code)
+        )
         lines += [f"- {item.title} ({who})", "  " + base + url_for("listings.detail", listing_id=item.id)]
     lines += [
         "",
         _("See all results: %(url)s", url=base + search_path(saved)),
         _("Change how often you get this alert: %(url)s", url=base + url_for("alerts.index")),
-        _("Stop this alert (one click, no login needed): %(url)s",
-          url=base + url_for("alerts.unsubscribe", token=unsubscribe_token(saved))),
+        _(
+            "Stop this alert (one click, no login needed): %(url)s",
+            url=base + url_for("alerts.unsubscribe", token=unsubscribe_token(saved)),
+        ),
     ]
     return subject, "\n".join(lines)

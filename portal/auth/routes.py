@@ -30,7 +30,9 @@ def register():
         return redirect(url_for("main.dashboard"))
     form = RegisterForm()
     if request.method == "GET":
-        form.locale.data = session.get("locale") or request.accept_languages.best_match(["en", "ru", "kk", "ur"]) or "en"
+        form.locale.data = (
+            session.get("locale") or request.accept_languages.best_match(["en", "ru", "kk", "ur"]) or "en"
+        )
     if form.validate_on_submit():
         if services.user_by_email(form.email.data):
             form.email.errors.append(_("An account with this email already exists. Log in or reset your password."))
@@ -39,7 +41,13 @@ def register():
             services.send_confirmation(user)
             db.session.commit()
             login_user(user)
-            flash(_("Welcome! We sent a confirmation link to %(email)s. Now tell us about your company.", email=user.email), "success")
+            flash(
+                _(
+                    "Welcome! We sent a confirmation link to %(email)s. Now tell us about your company.",
+                    email=user.email,
+                ),
+                "success",
+            )
             return redirect(url_for("companies.create"))
     return render_template("auth/register.html", form=form)
 
@@ -163,7 +171,9 @@ def change_password():
         else:
             services.set_password(current_user, password_form.password.data)
             db.session.commit()
-            login_user(current_user._get_current_object())  # this browser stays logged in with the new token; others are out
+            login_user(
+                current_user._get_current_object()
+            )  # this browser stays logged in with the new token; others are out
             flash(_("Your password was changed. Other sessions were logged out."), "success")
             return redirect(url_for("auth.settings"))
     return render_template("auth/settings.html", form=form, password_form=password_form), 400

@@ -56,7 +56,9 @@ def is_throttled(email: str, ip: str) -> bool:
 
     def count(key):
         return db.session.scalar(
-            sa.select(sa.func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at >= since)
+            sa.select(sa.func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.key == key, LoginFailure.at >= since)
         )
 
     return count(acct) >= cfg["LOGIN_MAX_FAILURES"] or count(ipkey) >= cfg["LOGIN_IP_MAX_FAILURES"]
@@ -142,7 +144,11 @@ def send_confirmation(user: User) -> None:
     send_mail(
         user.email,
         _("Confirm your email for Leather Bridge"),
-        _("Hello %(name)s,\n\nPlease confirm your email address by opening this link:\n%(link)s\n", name=user.name, link=link),
+        _(
+            "Hello %(name)s,\n\nPlease confirm your email address by opening this link:\n%(link)s\n",
+            name=user.name,
+            link=link,
+        ),
     )
 
 

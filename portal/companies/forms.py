@@ -36,8 +36,18 @@ CAPABILITY_FACETS = ("hide", "stage", "tan", "segment", "service")
 
 # Endonyms: a reader finds their own language whatever the page's language is.
 SPOKEN_LANGUAGES = {
-    "en": "English", "ru": "Русский", "kk": "Қазақша", "ur": "اردو", "tr": "Türkçe", "zh": "中文",
-    "de": "Deutsch", "it": "Italiano", "fr": "Français", "ar": "العربية", "fa": "فارسی", "uz": "Oʻzbekcha",
+    "en": "English",
+    "ru": "Русский",
+    "kk": "Қазақша",
+    "ur": "اردو",
+    "tr": "Türkçe",
+    "zh": "中文",
+    "de": "Deutsch",
+    "it": "Italiano",
+    "fr": "Français",
+    "ar": "العربية",
+    "fa": "فارسی",
+    "uz": "Oʻzbekcha",
 }
 CAPACITY_UNIT_LABELS = {
     "sqft_month": _l("square feet a month"),
@@ -71,8 +81,9 @@ class GroupedSelect(Select):
         for group, choices in field.iter_groups():
             if group:
                 html.append(f"<optgroup {html_params(label=group)}>")
-            html.extend(self.render_option(value, label, selected, **render_kw)
-                        for value, label, selected, render_kw in choices)
+            html.extend(
+                self.render_option(value, label, selected, **render_kw) for value, label, selected, render_kw in choices
+            )
             if group:
                 html.append("</optgroup>")
         html.append("</select>")
@@ -117,34 +128,52 @@ class CompanyForm(FlaskForm):
     """The whole profile. Status, verification and ownership are never fields here."""
 
     name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
-    country = SelectField(_l("Country"), choices=[("", _l("Choose…"))] + [(c, COUNTRY_NAMES[c]) for c in COUNTRIES],
-                          validators=[DataRequired(message=_l("Choose a country."))])
+    country = SelectField(
+        _l("Country"),
+        choices=[("", _l("Choose…"))] + [(c, COUNTRY_NAMES[c]) for c in COUNTRIES],
+        validators=[DataRequired(message=_l("Choose a country."))],
+    )
     city = StringField(_l("City or region"), validators=[DataRequired(), Length(max=120)])
-    association_id = SelectField(_l("Association"), coerce=lambda v: int(v) if v not in (None, "") else None,
-                                 validators=[DataRequired(message=_l("Choose your association."))])
+    association_id = SelectField(
+        _l("Association"),
+        coerce=lambda v: int(v) if v not in (None, "") else None,
+        validators=[DataRequired(message=_l("Choose your association."))],
+    )
     membership_no = StringField(_l("Membership number"), validators=[Optional(), Length(max=64)])
-    description = TextAreaField(_l("About the company"), validators=[DataRequired(), Length(max=5000)],
-                                render_kw={"rows": 6})
+    description = TextAreaField(
+        _l("About the company"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 6}
+    )
     website = StringField(_l("Website"), filters=[normalize_url], validators=[Optional(), Length(max=300)])
     phone = StringField(
         _l("Phone"),
-        validators=[Optional(), Length(max=40),
-                    Regexp(r"^\+?[0-9 ()./-]{5,40}$", message=_l("Use digits, spaces and + ( ) - only."))],
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^\+?[0-9 ()./-]{5,40}$", message=_l("Use digits, spaces and + ( ) - only.")),
+        ],
     )
     year_founded = IntegerField(_l("Year founded"), validators=[Optional()])
-    employees_range = SelectField(_l("Employees"), choices=blank(_l("Choose…")) + [(r, r) for r in EMPLOYEE_RANGES],
-                                  validators=[Optional()])
+    employees_range = SelectField(
+        _l("Employees"), choices=blank(_l("Choose…")) + [(r, r) for r in EMPLOYEE_RANGES], validators=[Optional()]
+    )
     languages = MultiCheckboxField(_l("Languages you do business in"), choices=list(SPOKEN_LANGUAGES.items()))
     cap_hide = MultiCheckboxField()
     cap_stage = MultiCheckboxField()
     cap_tan = MultiCheckboxField()
     cap_segment = MultiCheckboxField()
     cap_service = MultiCheckboxField()
-    capacity_amount = IntegerField(_l("Production capacity"),
-                                   validators=[Optional(), NumberRange(min=1, max=10**9, message=_l("Enter a whole number above zero."))])
-    capacity_unit = SelectField(_l("Unit"), choices=blank(_l("Choose…")) + [(u, CAPACITY_UNIT_LABELS[u]) for u in CAPACITY_UNITS],
-                                validators=[Optional()])
-    hs_codes = MultiCheckboxField(_l("Products you trade (HS chapters)"), choices=[(c, HS_LABELS[c]) for c in HS_CHAPTERS])
+    capacity_amount = IntegerField(
+        _l("Production capacity"),
+        validators=[Optional(), NumberRange(min=1, max=10**9, message=_l("Enter a whole number above zero."))],
+    )
+    capacity_unit = SelectField(
+        _l("Unit"),
+        choices=blank(_l("Choose…")) + [(u, CAPACITY_UNIT_LABELS[u]) for u in CAPACITY_UNITS],
+        validators=[Optional()],
+    )
+    hs_codes = MultiCheckboxField(
+        _l("Products you trade (HS chapters)"), choices=[(c, HS_LABELS[c]) for c in HS_CHAPTERS]
+    )
     submit = SubmitField(_l("Save company profile"))
 
     def __init__(self, *args, **kwargs):
@@ -173,7 +202,11 @@ class CompanyForm(FlaskForm):
     def validate_website(self, field):
         if field.data:
             parts = urlsplit(field.data)
-            if parts.scheme not in ("http", "https") or "." not in (parts.hostname or "") or any(c.isspace() for c in field.data):
+            if (
+                parts.scheme not in ("http", "https")
+                or "." not in (parts.hostname or "")
+                or any(c.isspace() for c in field.data)
+            ):
                 raise ValidationError(_l("Enter a web address starting with http:// or https://."))
 
     def validate_capacity_unit(self, field):
@@ -184,19 +217,36 @@ class CompanyForm(FlaskForm):
 
     def profile_data(self) -> dict:
         """The validated answers as plain data for the services, whatever else the request carried."""
-        data = {name: self[name].data for name in (
-            "name", "country", "city", "membership_no", "description", "website", "phone", "year_founded",
-            "employees_range", "languages", "capacity_amount", "capacity_unit", "hs_codes",
-        )}
+        data = {
+            name: self[name].data
+            for name in (
+                "name",
+                "country",
+                "city",
+                "membership_no",
+                "description",
+                "website",
+                "phone",
+                "year_founded",
+                "employees_range",
+                "languages",
+                "capacity_amount",
+                "capacity_unit",
+                "hs_codes",
+            )
+        }
         if "association_id" in self:
             data["association_id"] = self.association_id.data
         data["capabilities"] = [t for field in self.capability_fields for t in (field.data or [])]
         data["certifications"] = [
-            {"term_id": entry.term_id,
-             "level": (entry["level"].data or None) if "level" in entry else None,
-             "name": ((entry["name"].data or "").strip() or None) if "name" in entry else None,
-             "expires_on": entry.expires_on.data}
-            for entry in (field.form for field in self.certification_fields) if entry.held.data
+            {
+                "term_id": entry.term_id,
+                "level": (entry["level"].data or None) if "level" in entry else None,
+                "name": ((entry["name"].data or "").strip() or None) if "name" in entry else None,
+                "expires_on": entry.expires_on.data,
+            }
+            for entry in (field.form for field in self.certification_fields)
+            if entry.held.data
         ]
         return data
 
@@ -238,8 +288,11 @@ def company_form(*args, with_association=True, **kwargs) -> CompanyForm:
 
 
 class LogoForm(FlaskForm):
-    logo = FileField(_l("Logo (PNG or JPEG)"), validators=[FileRequired(message=_l("Choose an image file."))],
-                     render_kw={"accept": "image/png,image/jpeg"})
+    logo = FileField(
+        _l("Logo (PNG or JPEG)"),
+        validators=[FileRequired(message=_l("Choose an image file."))],
+        render_kw={"accept": "image/png,image/jpeg"},
+    )
     submit = SubmitField(_l("Upload logo"))
 
 
@@ -294,5 +347,8 @@ class DirectoryFilterForm(FlaskForm):
     def filters(self) -> dict:
         """Only the filters that passed validation; a hand-edited URL with a bad value is ignored, not an error."""
         self.validate()
-        return {name: field.data for name, field in self._fields.items()
-                if name != "csrf_token" and field.data and not field.errors}
+        return {
+            name: field.data
+            for name, field in self._fields.items()
+            if name != "csrf_token" and field.data and not field.errors
+        }

@@ -86,8 +86,13 @@ def create():
             form.association_id.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(_("Your company profile is saved. %(association)s will verify your membership; we will let you know.",
-                    association=company.association.code), "success")
+            flash(
+                _(
+                    "Your company profile is saved. %(association)s will verify your membership; we will let you know.",
+                    association=company.association.code,
+                ),
+                "success",
+            )
             return redirect(url_for("main.dashboard"))
     return render_template("companies/create.html", form=form), 400 if form.errors else 200
 
@@ -97,8 +102,11 @@ def render_edit(company, form=None, logo_form=None, status=200):
         form = company_form(obj=company, with_association=not company.is_verified, formdata=None)
         form.load_company(company)
     return render_template(
-        "companies/edit.html", company=company, form=form,
-        logo_form=logo_form or LogoForm(formdata=None), remove_logo_form=RemoveLogoForm(formdata=None),
+        "companies/edit.html",
+        company=company,
+        form=form,
+        logo_form=logo_form or LogoForm(formdata=None),
+        remove_logo_form=RemoveLogoForm(formdata=None),
     ), status
 
 
@@ -120,8 +128,13 @@ def edit():
         else:
             db.session.commit()
             if was_rejected:
-                flash(_("Your profile is saved and sent to %(association)s for verification again.",
-                        association=company.association.code), "success")
+                flash(
+                    _(
+                        "Your profile is saved and sent to %(association)s for verification again.",
+                        association=company.association.code,
+                    ),
+                    "success",
+                )
             else:
                 flash(_("Your company profile is saved."), "success")
             return redirect(url_for("main.dashboard"))
@@ -210,8 +223,12 @@ def colleagues():
             flash(_("We sent an invitation to %(email)s.", email=invitation.email), "success")
             return redirect(url_for("companies.colleagues"))
     return render_template(
-        "companies/colleagues.html", company=company, form=form, confirm_form=ConfirmForm(formdata=None),
-        people=services.colleagues_of(company), invitations=services.pending_invitations(company),
+        "companies/colleagues.html",
+        company=company,
+        form=form,
+        confirm_form=ConfirmForm(formdata=None),
+        people=services.colleagues_of(company),
+        invitations=services.pending_invitations(company),
         is_expired=services.is_expired,
     ), 400 if form.errors else 200
 
@@ -268,24 +285,27 @@ def accept_invitation(token):
         elif current_user.company_id == company.id:
             problem = _("You already work with %(company)s on Leather Bridge.", company=company.name)
         elif current_user.company_id is not None:
-            problem = _("You already belong to another company. One account works for one company; "
-                        "log out and accept with a new account.")
+            problem = _(
+                "You already belong to another company. One account works for one company; "
+                "log out and accept with a new account."
+            )
         if problem:
             return render_template("companies/invitation.html", problem=problem, company=company), 409
         form = ConfirmForm()
         if form.validate_on_submit():
             if not services.join(current_user, invitation):
                 db.session.rollback()
-                return render_template("companies/invitation.html",
-                                       problem=_("This invitation was already used.")), 409
+                return render_template("companies/invitation.html", problem=_("This invitation was already used.")), 409
             db.session.commit()
             flash(_("Welcome to %(company)s on Leather Bridge.", company=company.name), "success")
             return redirect(url_for("main.dashboard"))
         return render_template("companies/invitation.html", company=company, invitation=invitation, join_form=form)
 
     if user_by_email(invitation.email) is not None:
-        flash(_("An account with %(email)s exists already. Log in to accept the invitation.",
-                email=invitation.email), "info")
+        flash(
+            _("An account with %(email)s exists already. Log in to accept the invitation.", email=invitation.email),
+            "info",
+        )
         return redirect(url_for("auth.login", next=request.path))
     form = AcceptInvitationForm()
     if request.method == "GET":
@@ -300,8 +320,9 @@ def accept_invitation(token):
         login_user(user)
         flash(_("Welcome to %(company)s on Leather Bridge.", company=company.name), "success")
         return redirect(url_for("main.dashboard"))
-    return render_template("companies/invitation.html", company=company, invitation=invitation, register_form=form), \
-        400 if form.errors else 200
+    return render_template(
+        "companies/invitation.html", company=company, invitation=invitation, register_form=form
+    ), 400 if form.errors else 200
 
 
 # --- public pages ----------------------------------------------------------------------------------

@@ -27,8 +27,19 @@ from ..utils import sha256
 
 # Only these keys of the profile data ever reach the model: status, owner and the like cannot be set here.
 PROFILE_FIELDS = (
-    "name", "country", "city", "membership_no", "description", "website", "phone", "year_founded",
-    "employees_range", "languages", "capacity_amount", "capacity_unit", "hs_codes",
+    "name",
+    "country",
+    "city",
+    "membership_no",
+    "description",
+    "website",
+    "phone",
+    "year_founded",
+    "employees_range",
+    "languages",
+    "capacity_amount",
+    "capacity_unit",
+    "hs_codes",
 )
 CAPABILITY_FACETS = ("hide", "stage", "tan", "segment", "service")
 INVITATION_MAX_AGE = timedelta(days=14)
@@ -39,11 +50,17 @@ class CompanyError(Exception):
 
 
 def audit(actor, company, action, object_type="company", object_id=None, reason=None, detail=None) -> None:
-    db.session.add(AuditLog(
-        actor_id=actor.id if actor else None, association_id=company.association_id, action=action,
-        object_type=object_type, object_id=object_id if object_id is not None else company.id,
-        reason=reason, detail=detail,
-    ))
+    db.session.add(
+        AuditLog(
+            actor_id=actor.id if actor else None,
+            association_id=company.association_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id if object_id is not None else company.id,
+            reason=reason,
+            detail=detail,
+        )
+    )
 
 
 # --- profile ---------------------------------------------------------------------------------------
@@ -132,7 +149,9 @@ def notify_staff(company: Company, reason: str) -> None:
         with force_locale(staff.locale or "en"):
             if reason == "resubmitted":
                 subject = _("Member company updated its profile after rejection")
-                text = _("%(name)s changed its profile after rejection and waits for verification again.", name=company.name)
+                text = _(
+                    "%(name)s changed its profile after rejection and waits for verification again.", name=company.name
+                )
             else:
                 subject = _("New member company waiting for verification")
                 text = _("New member company waiting for verification: %(name)s", name=company.name)
@@ -203,8 +222,15 @@ def clean_logo(stream, max_bytes: int) -> bytes:
                 image.load()
     except CompanyError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
-            SyntaxError, ValueError, EOFError) as exc:
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+    ) as exc:
         raise CompanyError(_("This is not a PNG or JPEG image, or the file is damaged.")) from exc
     transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     image = image.convert("RGBA" if transparent else "RGB")
@@ -265,9 +291,11 @@ def invite(company: Company, actor: User, email: str) -> Invitation:
     colleague = db.session.scalar(sa.select(User).where(User.email == email))
     if colleague is not None and colleague.company_id == company.id:
         raise CompanyError(_("%(email)s already works with you on Leather Bridge.", email=email))
-    db.session.execute(sa.delete(Invitation).where(
-        Invitation.company_id == company.id, Invitation.email == email, Invitation.accepted_at.is_(None)
-    ))
+    db.session.execute(
+        sa.delete(Invitation).where(
+            Invitation.company_id == company.id, Invitation.email == email, Invitation.accepted_at.is_(None)
+        )
+    )
     token = secrets.token_urlsafe(32)
     invitation = Invitation(company_id=company.id, email=email, token_hash=sha256(token), invited_by_id=actor.id)
     db.session.add(invitation)
@@ -280,7 +308,10 @@ def invite(company: Company, actor: User, email: str) -> Invitation:
             "Hello,\n\n%(person)s invites you to join %(company)s on Leather Bridge, the portal of the Pakistan "
             "Tanners Association and the Kazakhstan Leather Association.\n\nOpen this link within %(days)s days to "
             "accept:\n%(link)s\n\nIf you did not expect this, ignore this message.",
-            person=actor.name, company=company.name, days=INVITATION_MAX_AGE.days, link=link,
+            person=actor.name,
+            company=company.name,
+            days=INVITATION_MAX_AGE.days,
+            link=link,
         ),
     )
     audit(actor, company, "company.invite", "invitation", invitation.id, detail={"email": email})
@@ -319,8 +350,11 @@ def join(user: User, invitation: Invitation) -> bool:
     audit(user, company, "company.join", "user", user.id, detail={"invitation": invitation.id})
     if company.owner and company.owner.id != user.id:
         with force_locale(company.owner.locale or "en"):
-            notify(company.owner, _("%(name)s joined %(company)s.", name=user.name, company=company.name),
-                   url_for("companies.colleagues"))
+            notify(
+                company.owner,
+                _("%(name)s joined %(company)s.", name=user.name, company=company.name),
+                url_for("companies.colleagues"),
+            )
     return True
 
 
@@ -361,21 +395,26 @@ def directory_query(filters: dict):
     )
     text = (filters.get("q") or "").strip()
     if text:
-        query = query.where(sa.or_(Company.name.icontains(text, autoescape=True),
-                                   Company.city.icontains(text, autoescape=True)))
+        query = query.where(
+            sa.or_(Company.name.icontains(text, autoescape=True), Company.city.icontains(text, autoescape=True))
+        )
     if filters.get("country"):
         query = query.where(Company.country == filters["country"])
     if filters.get("association"):
         query = query.where(Company.association.has(Association.code == filters["association"]))
     if filters.get("capability"):
-        query = query.where(Company.id.in_(
-            sa.select(CompanyCapability.company_id).where(CompanyCapability.term_id == filters["capability"])
-        ))
-    if filters.get("certification"):
-        query = query.where(Company.id.in_(
-            sa.select(Certification.company_id).where(
-                Certification.term_id == filters["certification"],
-                sa.or_(Certification.expires_on.is_(None), Certification.expires_on >= date.today()),
+        query = query.where(
+            Company.id.in_(
+                sa.select(CompanyCapability.company_id).where(CompanyCapability.term_id == filters["capability"])
             )
-        ))
+        )
+    if filters.get("certification"):
+        query = query.where(
+            Company.id.in_(
+                sa.select(Certification.company_id).where(
+                    Certification.term_id == filters["certification"],
+                    sa.or_(Certification.expires_on.is_(None), Certification.expires_on >= date.today()),
+                )
+            )
+        )
     return query

@@ -13,8 +13,13 @@ messages_cli = AppGroup("messages", help="Conversation messages.")
 
 
 @messages_cli.command("send-digests")
-@click.option("--min-age", default=5, show_default=True, type=click.IntRange(min=0),
-              help="Minutes a message waits, so people chatting live are not mailed.")
+@click.option(
+    "--min-age",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Minutes a message waits, so people chatting live are not mailed.",
+)
 def send_digests_command(min_age):
     """Email each member their unread messages since the last digest; running it again sends nothing twice."""
     with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_URL") or None):

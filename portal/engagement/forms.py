@@ -55,8 +55,15 @@ class MessageForm(FlaskForm):
             raise ValidationError(_l("Write a message or attach a file."))
 
 
-DURATIONS = [(30, _l("30 minutes")), (45, _l("45 minutes")), (60, _l("1 hour")), (90, _l("1 hour 30 minutes")),
-             (120, _l("2 hours")), (240, _l("Half a day")), (480, _l("A full day"))]
+DURATIONS = [
+    (30, _l("30 minutes")),
+    (45, _l("45 minutes")),
+    (60, _l("1 hour")),
+    (90, _l("1 hour 30 minutes")),
+    (120, _l("2 hours")),
+    (240, _l("Half a day")),
+    (480, _l("A full day")),
+]
 TIMEZONE_LABELS = {
     "Asia/Karachi": _l("Pakistan (Karachi, Lahore, Sialkot)"),
     "Asia/Almaty": _l("Kazakhstan (Almaty, Astana, Shymkent)"),
@@ -109,8 +116,9 @@ class MeetingForm(FlaskForm):
 
 class OutcomeForm(FlaskForm):
     kind = SelectField(_l("What came of it"), choices=[])
-    value_usd = IntegerField(_l("Estimated value in USD (optional)"),
-                             validators=[Optional(), NumberRange(min=0, max=10**12)])
+    value_usd = IntegerField(
+        _l("Estimated value in USD (optional)"), validators=[Optional(), NumberRange(min=0, max=10**12)]
+    )
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Record outcome"))
 

@@ -48,8 +48,12 @@ BOXES = ("received", "sent", "conversations")
 def interest_box(listing) -> dict:
     """What the listing page shows about interest: the owner's counts, or the viewer's state and form."""
     user = current_user
-    box = {"owner": services.is_listing_owner(user, listing), "closed": services.closed_to_interest(listing),
-           "deadline_passed": services.deadline_passed(listing), "action_form": ActionForm()}
+    box = {
+        "owner": services.is_listing_owner(user, listing),
+        "closed": services.closed_to_interest(listing),
+        "deadline_passed": services.deadline_passed(listing),
+        "action_form": ActionForm(),
+    }
     if box["owner"]:
         box["counts"] = services.interest_counts(listing.id)
         return box
@@ -74,17 +78,33 @@ def engagement_summary() -> dict:
         "waiting_items": db.session.scalars(waiting.limit(5)).all(),
         "sent_open": services.count_of(services.sent_interests_query(company_id, InterestStatus.open)),
         "unread": sum(services.unread_counts(current_user).values()),
-        "meetings": db.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(
-            Meeting.conversation_id.in_(conversation_ids), Meeting.status == MeetingStatus.proposed,
-            Meeting.proposer_company_id != company_id)),
-        "outcomes": db.session.scalar(sa.select(sa.func.count()).select_from(Outcome).where(
-            Outcome.conversation_id.in_(conversation_ids), Outcome.status == OutcomeStatus.recorded,
-            Outcome.recorded_by_company_id != company_id)),
+        "meetings": db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Meeting)
+            .where(
+                Meeting.conversation_id.in_(conversation_ids),
+                Meeting.status == MeetingStatus.proposed,
+                Meeting.proposer_company_id != company_id,
+            )
+        ),
+        "outcomes": db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Outcome)
+            .where(
+                Outcome.conversation_id.in_(conversation_ids),
+                Outcome.status == OutcomeStatus.recorded,
+                Outcome.recorded_by_company_id != company_id,
+            )
+        ),
     }
 
 
-for _helper in (services.outcome_label, services.format_when, services.listing_company_label,
-                services.default_timezone):
+for _helper in (
+    services.outcome_label,
+    services.format_when,
+    services.listing_company_label,
+    services.default_timezone,
+):
     bp.add_app_template_global(_helper)
 
 
@@ -145,18 +165,30 @@ def inbox():
     }
     if box == "conversations":
         query = services.conversations_query(company_id).options(
-            selectinload(Conversation.listing), selectinload(Conversation.owner_company),
-            selectinload(Conversation.partner_company))
+            selectinload(Conversation.listing),
+            selectinload(Conversation.owner_company),
+            selectinload(Conversation.partner_company),
+        )
     elif box == "sent":
         query = services.sent_interests_query(company_id, status)
     else:
         query = services.received_interests_query(company_id, status)
     if box != "conversations":
-        query = query.options(selectinload(Interest.listing).selectinload(Listing.company),
-                              selectinload(Interest.from_company), selectinload(Interest.conversation))
+        query = query.options(
+            selectinload(Interest.listing).selectinload(Listing.company),
+            selectinload(Interest.from_company),
+            selectinload(Interest.conversation),
+        )
     page = db.paginate(query, per_page=20, error_out=False)
-    return render_template("engagement/inbox.html", box=box, status=status, page=page, counts=counts, unread=unread,
-                           action_form=ActionForm())
+    return render_template(
+        "engagement/inbox.html",
+        box=box,
+        status=status,
+        page=page,
+        counts=counts,
+        unread=unread,
+        action_form=ActionForm(),
+    )
 
 
 # --- interests ------------------------------------------------------------------------------------
@@ -181,9 +213,13 @@ def express(listing_id):
         flash(_("Your expression of interest was sent. We will let you know when they answer."), "success")
         return redirect(url_for(".interest", interest_id=interest.id))
     status = 400 if form.errors else 200
-    return render_template("engagement/express.html", listing=listing, form=form, refusal=refusal,
-                           mine=services.current_interest(current_user.company_id, listing.id)
-                           if current_user.company_id else None), status
+    return render_template(
+        "engagement/express.html",
+        listing=listing,
+        form=form,
+        refusal=refusal,
+        mine=services.current_interest(current_user.company_id, listing.id) if current_user.company_id else None,
+    ), status
 
 
 @bp.route("/interests/<int:interest_id>")
@@ -191,8 +227,13 @@ def express(listing_id):
 def interest(interest_id):
     interest = visible_interest(interest_id)
     owner = services.is_listing_owner(current_user, interest.listing)
-    return render_template("engagement/interest.html", interest=interest, owner=owner,
-                           answer_form=AnswerForm() if owner and interest.is_open else None, action_form=ActionForm())
+    return render_template(
+        "engagement/interest.html",
+        interest=interest,
+        owner=owner,
+        answer_form=AnswerForm() if owner and interest.is_open else None,
+        action_form=ActionForm(),
+    )
 
 
 @bp.route("/interests/<int:interest_id>/answer", methods=["POST"])
@@ -203,8 +244,9 @@ def answer(interest_id):
         abort(403)
     form = AnswerForm()
     if not form.validate_on_submit():
-        return render_template("engagement/interest.html", interest=interest, owner=True, answer_form=form,
-                               action_form=ActionForm()), 400
+        return render_template(
+            "engagement/interest.html", interest=interest, owner=True, answer_form=form, action_form=ActionForm()
+        ), 400
     try:
         if form.accept.data:
             conversation = services.accept_interest(current_user, interest, form.note.data)
@@ -217,8 +259,13 @@ def answer(interest_id):
         return redirect(url_for(".interest", interest_id=interest.id))
     db.session.commit()
     if form.accept.data:
-        flash(_("Interest accepted. %(company)s can now see who you are and talk to you.",
-                company=interest.from_company.name), "success")
+        flash(
+            _(
+                "Interest accepted. %(company)s can now see who you are and talk to you.",
+                company=interest.from_company.name,
+            ),
+            "success",
+        )
         return to_conversation(conversation.id)
     flash(_("Interest declined."), "info")
     return redirect(url_for(".inbox"))
@@ -264,8 +311,10 @@ def _set_closed(listing_id, closed):
             flash(str(exc), "warning")
         else:
             db.session.commit()
-            flash(_("The listing is closed to new interest.") if closed else _("The listing takes new interest again."),
-                  "info")
+            flash(
+                _("The listing is closed to new interest.") if closed else _("The listing takes new interest again."),
+                "info",
+            )
     return redirect(url_for("listings.detail", listing_id=listing.id))
 
 
@@ -286,23 +335,36 @@ def render_conversation(conversation, status=200, **forms):
     query = sa.select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
     total = services.count_of(query)
     last_page = max(1, math.ceil(total / MESSAGES_PER_PAGE))
-    page = db.paginate(query.options(selectinload(Message.author), selectinload(Message.attachments),
-                                     selectinload(Message.company)),
-                       page=request.args.get("page", last_page, type=int), per_page=MESSAGES_PER_PAGE, error_out=False)
+    page = db.paginate(
+        query.options(selectinload(Message.author), selectinload(Message.attachments), selectinload(Message.company)),
+        page=request.args.get("page", last_page, type=int),
+        per_page=MESSAGES_PER_PAGE,
+        error_out=False,
+    )
     state = db.session.get(services.ConversationState, (conversation.id, current_user.id))
-    meetings = db.session.scalars(sa.select(Meeting).where(Meeting.conversation_id == conversation.id)
-                                  .order_by(Meeting.id.desc())).all()
-    outcomes = db.session.scalars(sa.select(Outcome).where(Outcome.conversation_id == conversation.id)
-                                  .order_by(Outcome.id)).all()
-    meeting_form = forms.get("meeting_form") or MeetingForm(formdata=None,
-                                                            timezone=services.default_timezone(current_user))
+    meetings = db.session.scalars(
+        sa.select(Meeting).where(Meeting.conversation_id == conversation.id).order_by(Meeting.id.desc())
+    ).all()
+    outcomes = db.session.scalars(
+        sa.select(Outcome).where(Outcome.conversation_id == conversation.id).order_by(Outcome.id)
+    ).all()
+    meeting_form = forms.get("meeting_form") or MeetingForm(
+        formdata=None, timezone=services.default_timezone(current_user)
+    )
     return render_template(
-        "engagement/conversation.html", conversation=conversation, page=page,
+        "engagement/conversation.html",
+        conversation=conversation,
+        page=page,
         last_read=state.last_read_message_id if state else 0,
-        other=conversation.other_company(current_user.company_id), meetings=meetings, outcomes=outcomes,
+        other=conversation.other_company(current_user.company_id),
+        meetings=meetings,
+        outcomes=outcomes,
         message_form=forms.get("message_form") or MessageForm(formdata=None),
-        meeting_form=meeting_form, outcome_form=forms.get("outcome_form") or OutcomeForm(formdata=None),
-        dispute_form=DisputeForm(formdata=None), answer_form=MeetingAnswerForm(formdata=None), action_form=ActionForm(),
+        meeting_form=meeting_form,
+        outcome_form=forms.get("outcome_form") or OutcomeForm(formdata=None),
+        dispute_form=DisputeForm(formdata=None),
+        answer_form=MeetingAnswerForm(formdata=None),
+        action_form=ActionForm(),
         contacts=services.company_users(conversation.other_company(current_user.company_id).id),
     ), status
 
@@ -347,7 +409,8 @@ def attachment(attachment_id):
     response = send_file(path, mimetype=item.content_type, conditional=True, max_age=0)
     ascii_name = item.original_name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(item.original_name, safe='')}")
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(item.original_name, safe='')}"
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
@@ -364,8 +427,16 @@ def propose_meeting(conversation_id):
     form = MeetingForm()
     if form.validate_on_submit():
         try:
-            meeting = services.propose_meeting(current_user, conversation, form.local_start, form.timezone.data,
-                                               form.duration.data, form.online_url.data, form.place.data, form.note.data)
+            meeting = services.propose_meeting(
+                current_user,
+                conversation,
+                form.local_start,
+                form.timezone.data,
+                form.duration.data,
+                form.online_url.data,
+                form.place.data,
+                form.note.data,
+            )
         except EngagementError as exc:
             form.time.errors.append(str(exc))
         else:
@@ -389,8 +460,10 @@ def answer_meeting(meeting_id):
             flash(str(exc), "warning")
         else:
             db.session.commit()
-            flash(_("Meeting accepted. Add it to your calendar.") if form.accept.data else _("Meeting declined."),
-                  "success" if form.accept.data else "info")
+            flash(
+                _("Meeting accepted. Add it to your calendar.") if form.accept.data else _("Meeting declined."),
+                "success" if form.accept.data else "info",
+            )
     return to_conversation(meeting.conversation_id, f"meeting-{meeting.id}")
 
 
@@ -404,14 +477,29 @@ def counter_meeting(meeting_id):
         return to_conversation(meeting.conversation_id, f"meeting-{meeting.id}")
     if request.method == "GET":
         local = services.local_time(meeting)
-        form = MeetingForm(formdata=None, day=local.date(), time=local.time(), timezone=meeting.timezone,
-                           duration=meeting.duration_minutes, online_url=meeting.online_url, place=meeting.place)
+        form = MeetingForm(
+            formdata=None,
+            day=local.date(),
+            time=local.time(),
+            timezone=meeting.timezone,
+            duration=meeting.duration_minutes,
+            online_url=meeting.online_url,
+            place=meeting.place,
+        )
     else:
         form = MeetingForm()
     if form.validate_on_submit():
         try:
-            new = services.counter_meeting(current_user, meeting, form.local_start, form.timezone.data,
-                                           form.duration.data, form.online_url.data, form.place.data, form.note.data)
+            new = services.counter_meeting(
+                current_user,
+                meeting,
+                form.local_start,
+                form.timezone.data,
+                form.duration.data,
+                form.online_url.data,
+                form.place.data,
+                form.note.data,
+            )
         except NotAllowed:
             abort(404)
         except EngagementError as exc:
@@ -461,14 +549,20 @@ def record_outcome(conversation_id):
     form = OutcomeForm()
     if form.validate_on_submit():
         try:
-            outcome = services.record_outcome(current_user, conversation, OutcomeKind(form.kind.data),
-                                              form.value_usd.data, form.note.data)
+            outcome = services.record_outcome(
+                current_user, conversation, OutcomeKind(form.kind.data), form.value_usd.data, form.note.data
+            )
         except EngagementError as exc:
             form.kind.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(_("Outcome recorded. %(company)s is asked to confirm it.",
-                    company=conversation.other_company(current_user.company_id).name), "success")
+            flash(
+                _(
+                    "Outcome recorded. %(company)s is asked to confirm it.",
+                    company=conversation.other_company(current_user.company_id).name,
+                ),
+                "success",
+            )
             return to_conversation(conversation.id, f"outcome-{outcome.id}")
     return render_conversation(conversation, 400, outcome_form=form)
 
@@ -500,8 +594,10 @@ def dispute_outcome(outcome_id):
             flash(str(exc), "warning")
         else:
             db.session.commit()
-            flash(_("You disputed this outcome; %(company)s was told why.",
-                    company=outcome.recorded_by_company.name), "info")
+            flash(
+                _("You disputed this outcome; %(company)s was told why.", company=outcome.recorded_by_company.name),
+                "info",
+            )
     else:
         flash(_("Please say what is not right."), "warning")
     return to_conversation(outcome.conversation_id, f"outcome-{outcome.id}")

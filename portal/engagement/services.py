@@ -60,9 +60,13 @@ class NotAllowed(EngagementError):
 
 
 def company_users(company_id: int) -> list[User]:
-    return list(db.session.scalars(
-        sa.select(User).where(User.company_id == company_id, User.active, User.role == Role.member).order_by(User.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.company_id == company_id, User.active, User.role == Role.member)
+            .order_by(User.id)
+        )
+    )
 
 
 def is_listing_owner(user, listing) -> bool:
@@ -86,8 +90,17 @@ def listing_company_label(user, listing) -> str:
 
 
 def audit(actor, association_id, action, object_type, object_id, reason=None, detail=None) -> None:
-    db.session.add(AuditLog(actor_id=actor.id if actor else None, association_id=association_id, action=action,
-                            object_type=object_type, object_id=object_id, reason=reason, detail=detail))
+    db.session.add(
+        AuditLog(
+            actor_id=actor.id if actor else None,
+            association_id=association_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            reason=reason,
+            detail=detail,
+        )
+    )
 
 
 def _notify_company(company_id: int, make_text, link: str, make_subject) -> None:
@@ -103,8 +116,13 @@ def _notify_company(company_id: int, make_text, link: str, make_subject) -> None
 def current_interest(company_id: int, listing_id: int) -> Interest | None:
     """The company's open or accepted interest on the listing, if any."""
     return db.session.scalar(
-        sa.select(Interest).where(Interest.listing_id == listing_id, Interest.from_company_id == company_id,
-                                  Interest.status.in_((IS.open, IS.accepted))).order_by(Interest.id.desc())
+        sa.select(Interest)
+        .where(
+            Interest.listing_id == listing_id,
+            Interest.from_company_id == company_id,
+            Interest.status.in_((IS.open, IS.accepted)),
+        )
+        .order_by(Interest.id.desc())
     )
 
 
@@ -142,15 +160,28 @@ def express_interest(user, listing, message: str, what_we_bring: str = "") -> In
     reason = interest_refusal(user, listing)
     if reason:
         raise EngagementError(reason)
-    interest = Interest(listing_id=listing.id, from_company_id=user.company_id, sender_id=user.id,
-                        message=message.strip(), what_we_bring=(what_we_bring or "").strip())
+    interest = Interest(
+        listing_id=listing.id,
+        from_company_id=user.company_id,
+        sender_id=user.id,
+        message=message.strip(),
+        what_we_bring=(what_we_bring or "").strip(),
+    )
     try:
         with db.session.begin_nested():  # a double click racing past the check above loses here
             db.session.add(interest)
     except IntegrityError:
-        raise EngagementError(_("Your company has already expressed interest in this listing; please wait for the answer.")) from None
-    audit(user, user.company.association_id, "interest.express", "interest", interest.id,
-          detail={"listing_id": listing.id})
+        raise EngagementError(
+            _("Your company has already expressed interest in this listing; please wait for the answer.")
+        ) from None
+    audit(
+        user,
+        user.company.association_id,
+        "interest.express",
+        "interest",
+        interest.id,
+        detail={"listing_id": listing.id},
+    )
     sender = user.company.name
     _notify_company(
         listing.company_id,
@@ -172,16 +203,22 @@ def accept_interest(user, interest, note: str | None = None) -> Conversation:
     """Accepting opens the conversation and reveals an anonymous listing's company to the sender."""
     _answerable(user, interest)
     _answer(user, interest, IS.accepted, note)
-    conversation = Conversation(interest=interest, listing_id=interest.listing_id,
-                                owner_company_id=interest.listing.company_id,
-                                partner_company_id=interest.from_company_id)
+    conversation = Conversation(
+        interest=interest,
+        listing_id=interest.listing_id,
+        owner_company_id=interest.listing.company_id,
+        partner_company_id=interest.from_company_id,
+    )
     db.session.add(conversation)
     db.session.flush()
     listing, owner = interest.listing, interest.listing.company.name
     _notify_company(
         interest.from_company_id,
-        lambda _u: _("%(company)s accepted your interest in “%(title)s”. You can now talk to them.",
-                     company=owner, title=listing.title),
+        lambda _u: _(
+            "%(company)s accepted your interest in “%(title)s”. You can now talk to them.",
+            company=owner,
+            title=listing.title,
+        ),
         url_for("engagement.conversation", conversation_id=conversation.id),
         lambda _u: _("Your interest in “%(title)s” was accepted", title=listing.title),
     )
@@ -205,8 +242,14 @@ def decline_interest(user, interest, note: str | None = None) -> Interest:
 def _answer(user, interest, status, note) -> None:
     interest.status, interest.responded_by_id, interest.responded_at = status, user.id, utcnow()
     interest.response_note = (note or "").strip() or None
-    audit(user, interest.listing.company.association_id, f"interest.{status.value}", "interest", interest.id,
-          reason=interest.response_note)
+    audit(
+        user,
+        interest.listing.company.association_id,
+        f"interest.{status.value}",
+        "interest",
+        interest.id,
+        reason=interest.response_note,
+    )
 
 
 def withdraw_interest(user, interest) -> Interest:
@@ -226,8 +269,13 @@ def set_interest_closed(user, listing, closed: bool) -> None:
     if not closed and not listing.is_live:
         raise EngagementError(_("Only a published listing can take new interest."))
     listing.closed_at = utcnow() if closed else None
-    audit(user, listing.company.association_id, "listing.interest_closed" if closed else "listing.interest_opened",
-          "listing", listing.id)
+    audit(
+        user,
+        listing.company.association_id,
+        "listing.interest_closed" if closed else "listing.interest_opened",
+        "listing",
+        listing.id,
+    )
 
 
 def interest_counts(listing_id: int) -> dict[str, int]:
@@ -240,8 +288,12 @@ def interest_counts(listing_id: int) -> dict[str, int]:
 
 
 def received_interests_query(company_id: int, status: InterestStatus | None = None):
-    query = (sa.select(Interest).join(Listing, Interest.listing_id == Listing.id)
-             .where(Listing.company_id == company_id).order_by(Interest.id.desc()))
+    query = (
+        sa.select(Interest)
+        .join(Listing, Interest.listing_id == Listing.id)
+        .where(Listing.company_id == company_id)
+        .order_by(Interest.id.desc())
+    )
     return query.where(Interest.status == status) if status else query
 
 
@@ -258,16 +310,19 @@ def count_of(query) -> int:
 
 
 def conversations_query(company_id: int):
-    return (sa.select(Conversation)
-            .where(sa.or_(Conversation.owner_company_id == company_id, Conversation.partner_company_id == company_id))
-            .order_by(sa.func.coalesce(Conversation.last_message_at, Conversation.created_at).desc()))
+    return (
+        sa.select(Conversation)
+        .where(sa.or_(Conversation.owner_company_id == company_id, Conversation.partner_company_id == company_id))
+        .order_by(sa.func.coalesce(Conversation.last_message_at, Conversation.created_at).desc())
+    )
 
 
 def _state(user_id: int, conversation_id: int) -> ConversationState:
     state = db.session.get(ConversationState, (conversation_id, user_id))
     if state is None:
-        state = ConversationState(conversation_id=conversation_id, user_id=user_id, last_read_message_id=0,
-                                  last_digest_message_id=0)
+        state = ConversationState(
+            conversation_id=conversation_id, user_id=user_id, last_read_message_id=0, last_digest_message_id=0
+        )
         db.session.add(state)
     return state
 
@@ -292,8 +347,9 @@ def post_message(user, conversation, body: str, upload: tuple[str, str, bytes] |
 
 def mark_read(user, conversation, upto: int | None = None) -> None:
     if upto is None:
-        upto = db.session.scalar(
-            sa.select(sa.func.max(Message.id)).where(Message.conversation_id == conversation.id)) or 0
+        upto = (
+            db.session.scalar(sa.select(sa.func.max(Message.id)).where(Message.conversation_id == conversation.id)) or 0
+        )
     state = _state(user.id, conversation.id)
     if upto > (state.last_read_message_id or 0):
         state.last_read_message_id, state.read_at = upto, utcnow()
@@ -301,9 +357,11 @@ def mark_read(user, conversation, upto: int | None = None) -> None:
 
 def _unread_clause(user):
     """Messages by others in the user's conversations, newer than what the user has read."""
-    read = (sa.select(ConversationState.last_read_message_id)
-            .where(ConversationState.conversation_id == Message.conversation_id, ConversationState.user_id == user.id)
-            .scalar_subquery())
+    read = (
+        sa.select(ConversationState.last_read_message_id)
+        .where(ConversationState.conversation_id == Message.conversation_id, ConversationState.user_id == user.id)
+        .scalar_subquery()
+    )
     return sa.and_(Message.author_id.is_distinct_from(user.id), Message.id > sa.func.coalesce(read, 0))
 
 
@@ -314,7 +372,8 @@ def unread_counts(user) -> dict[int, int]:
     ids = sa.select(conversations_query(user.company_id).order_by(None).subquery().c.id)
     rows = db.session.execute(
         sa.select(Message.conversation_id, sa.func.count())
-        .where(Message.conversation_id.in_(ids), _unread_clause(user)).group_by(Message.conversation_id)
+        .where(Message.conversation_id.in_(ids), _unread_clause(user))
+        .group_by(Message.conversation_id)
     ).all()
     return dict(rows)
 
@@ -350,8 +409,15 @@ def inspect_upload(stream) -> tuple[str, bytes]:
             with Image.open(BytesIO(data), formats=("PNG", "JPEG")) as image:
                 fmt = image.format
                 image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
-            SyntaxError, ValueError, EOFError):
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+    ):
         fmt = None
     if fmt == "PNG":
         return "image/png", data
@@ -378,8 +444,9 @@ def store_attachment(name: str, content_type: str, data: bytes) -> Attachment:
     stored = secrets.token_hex(16)
     with open(folder / stored, "xb") as fh:
         fh.write(data)
-    return Attachment(original_name=safe_filename(name, content_type), stored_name=stored,
-                      content_type=content_type, size=len(data))
+    return Attachment(
+        original_name=safe_filename(name, content_type), stored_name=stored, content_type=content_type, size=len(data)
+    )
 
 
 def attachment_path(attachment) -> Path | None:
@@ -390,8 +457,19 @@ def attachment_path(attachment) -> Path | None:
 
 # --- meetings -------------------------------------------------------------------------------------
 
-TIMEZONES = ("Asia/Karachi", "Asia/Almaty", "Asia/Qostanay", "Asia/Aqtobe", "Asia/Tashkent", "Asia/Dubai",
-             "Europe/Istanbul", "Europe/Moscow", "Europe/Berlin", "Europe/London", "UTC")
+TIMEZONES = (
+    "Asia/Karachi",
+    "Asia/Almaty",
+    "Asia/Qostanay",
+    "Asia/Aqtobe",
+    "Asia/Tashkent",
+    "Asia/Dubai",
+    "Europe/Istanbul",
+    "Europe/Moscow",
+    "Europe/Berlin",
+    "Europe/London",
+    "UTC",
+)
 
 
 def default_timezone(user) -> str:
@@ -411,11 +489,24 @@ def local_time(meeting, tz_name: str | None = None) -> datetime:
 
 
 def _other_company_id(conversation, company_id: int) -> int:
-    return conversation.partner_company_id if company_id == conversation.owner_company_id else conversation.owner_company_id
+    return (
+        conversation.partner_company_id
+        if company_id == conversation.owner_company_id
+        else conversation.owner_company_id
+    )
 
 
-def propose_meeting(user, conversation, local_start: datetime, tz_name: str, duration: int,
-                    online_url: str | None, place: str | None, note: str | None = None, replaces=None) -> Meeting:
+def propose_meeting(
+    user,
+    conversation,
+    local_start: datetime,
+    tz_name: str,
+    duration: int,
+    online_url: str | None,
+    place: str | None,
+    note: str | None = None,
+    replaces=None,
+) -> Meeting:
     if not is_party(user, conversation):
         raise NotAllowed("not a party")
     starts_at = to_utc(local_start, tz_name)
@@ -423,18 +514,29 @@ def propose_meeting(user, conversation, local_start: datetime, tz_name: str, dur
         raise EngagementError(_("Choose a time in the future."))
     if not (online_url or "").strip() and not (place or "").strip():
         raise EngagementError(_("Give an online meeting link or a place."))
-    meeting = Meeting(conversation_id=conversation.id, proposer_id=user.id, proposer_company_id=user.company_id,
-                      starts_at=starts_at, timezone=tz_name, duration_minutes=duration,
-                      online_url=(online_url or "").strip() or None, place=(place or "").strip() or None,
-                      note=(note or "").strip() or None, replaces_id=replaces.id if replaces else None)
+    meeting = Meeting(
+        conversation_id=conversation.id,
+        proposer_id=user.id,
+        proposer_company_id=user.company_id,
+        starts_at=starts_at,
+        timezone=tz_name,
+        duration_minutes=duration,
+        online_url=(online_url or "").strip() or None,
+        place=(place or "").strip() or None,
+        note=(note or "").strip() or None,
+        replaces_id=replaces.id if replaces else None,
+    )
     db.session.add(meeting)
     db.session.flush()
     other = _other_company_id(conversation, user.company_id)
     proposer = user.company.name
     _notify_company(
         other,
-        lambda u: _("%(company)s proposes a meeting on %(when)s.", company=proposer,
-                    when=format_when(meeting, default_timezone(u))),
+        lambda u: _(
+            "%(company)s proposes a meeting on %(when)s.",
+            company=proposer,
+            when=format_when(meeting, default_timezone(u)),
+        ),
         url_for("engagement.conversation", conversation_id=conversation.id, _anchor=f"meeting-{meeting.id}"),
         lambda _u: _("Meeting proposed by %(company)s", company=proposer),
     )
@@ -458,11 +560,25 @@ def answer_meeting(user, meeting, accept: bool) -> Meeting:
     who = user.company.name
     _notify_company(
         meeting.proposer_company_id,
-        lambda u: (_("%(company)s accepted the meeting on %(when)s.", company=who, when=format_when(meeting, default_timezone(u)))
-                   if accept else
-                   _("%(company)s declined the meeting on %(when)s.", company=who, when=format_when(meeting, default_timezone(u)))),
+        lambda u: (
+            _(
+                "%(company)s accepted the meeting on %(when)s.",
+                company=who,
+                when=format_when(meeting, default_timezone(u)),
+            )
+            if accept
+            else _(
+                "%(company)s declined the meeting on %(when)s.",
+                company=who,
+                when=format_when(meeting, default_timezone(u)),
+            )
+        ),
         url_for("engagement.conversation", conversation_id=meeting.conversation_id, _anchor=f"meeting-{meeting.id}"),
-        lambda _u: _("Meeting accepted by %(company)s", company=who) if accept else _("Meeting declined by %(company)s", company=who),
+        lambda _u: (
+            _("Meeting accepted by %(company)s", company=who)
+            if accept
+            else _("Meeting declined by %(company)s", company=who)
+        ),
     )
     return meeting
 
@@ -470,8 +586,9 @@ def answer_meeting(user, meeting, accept: bool) -> Meeting:
 def counter_meeting(user, meeting, local_start, tz_name, duration, online_url, place, note=None) -> Meeting:
     """The other side proposes another time: the first proposal is superseded by the new one."""
     _answerable_meeting(user, meeting)
-    new = propose_meeting(user, meeting.conversation, local_start, tz_name, duration, online_url, place, note,
-                          replaces=meeting)
+    new = propose_meeting(
+        user, meeting.conversation, local_start, tz_name, duration, online_url, place, note, replaces=meeting
+    )
     meeting.status, meeting.responded_by_id, meeting.responded_at = MS.superseded, user.id, utcnow()
     return new
 
@@ -488,7 +605,11 @@ def cancel_meeting(user, meeting) -> Meeting:
     who = user.company.name
     _notify_company(
         _other_company_id(meeting.conversation, user.company_id),
-        lambda u: _("%(company)s cancelled the meeting on %(when)s.", company=who, when=format_when(meeting, default_timezone(u))),
+        lambda u: _(
+            "%(company)s cancelled the meeting on %(when)s.",
+            company=who,
+            when=format_when(meeting, default_timezone(u)),
+        ),
         url_for("engagement.conversation", conversation_id=meeting.conversation_id),
         lambda _u: _("Meeting cancelled by %(company)s", company=who),
     )
@@ -532,16 +653,23 @@ def meeting_ics(meeting) -> str:
     end = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
     host = re.sub(r"^https?://", "", public_base_url()).split("/")[0] or "leather-bridge.example"
     stamp = "%Y%m%dT%H%M%SZ"
-    summary = _("Leather Bridge meeting: %(a)s and %(b)s", a=conversation.owner_company.name,
-                b=conversation.partner_company.name)
+    summary = _(
+        "Leather Bridge meeting: %(a)s and %(b)s",
+        a=conversation.owner_company.name,
+        b=conversation.partner_company.name,
+    )
     description = _("About “%(title)s”.", title=conversation.listing.title)
     if meeting.note:
         description += "\n" + meeting.note
     link = public_base_url() + url_for("engagement.conversation", conversation_id=conversation.id)
     description += "\n" + link
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Leather Bridge//Meetings//EN", "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH", "BEGIN:VEVENT",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Leather Bridge//Meetings//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
         f"UID:meeting-{meeting.id}@{host}",
         f"DTSTAMP:{(meeting.responded_at or utcnow()):{stamp}}",
         f"DTSTART:{meeting.starts_at:{stamp}}",
@@ -563,24 +691,40 @@ def record_outcome(user, conversation, kind: OutcomeKind, value_usd: int | None,
     if not is_party(user, conversation):
         raise NotAllowed("not a party")
     duplicate = db.session.scalar(
-        sa.select(Outcome.id).where(Outcome.conversation_id == conversation.id, Outcome.kind == kind,
-                                    Outcome.status != OutcomeStatus.disputed))
+        sa.select(Outcome.id).where(
+            Outcome.conversation_id == conversation.id, Outcome.kind == kind, Outcome.status != OutcomeStatus.disputed
+        )
+    )
     if duplicate:
         raise EngagementError(_("This outcome is already recorded for this partnership."))
     if value_usd is not None and value_usd < 0:
         raise EngagementError(_("The value cannot be negative."))
-    outcome = Outcome(conversation_id=conversation.id, kind=kind, value_usd=value_usd,
-                      note=(note or "").strip() or None, recorded_by_company_id=user.company_id,
-                      recorded_by_id=user.id)
+    outcome = Outcome(
+        conversation_id=conversation.id,
+        kind=kind,
+        value_usd=value_usd,
+        note=(note or "").strip() or None,
+        recorded_by_company_id=user.company_id,
+        recorded_by_id=user.id,
+    )
     db.session.add(outcome)
     db.session.flush()
-    audit(user, user.company.association_id, "outcome.record", "outcome", outcome.id,
-          detail={"kind": kind.value, "value_usd": value_usd})
+    audit(
+        user,
+        user.company.association_id,
+        "outcome.record",
+        "outcome",
+        outcome.id,
+        detail={"kind": kind.value, "value_usd": value_usd},
+    )
     who = user.company.name
     _notify_company(
         _other_company_id(conversation, user.company_id),
-        lambda _u: _("%(company)s recorded an outcome of your partnership: %(kind)s. Please confirm it.",
-                     company=who, kind=outcome_label(kind)),
+        lambda _u: _(
+            "%(company)s recorded an outcome of your partnership: %(kind)s. Please confirm it.",
+            company=who,
+            kind=outcome_label(kind),
+        ),
         url_for("engagement.conversation", conversation_id=conversation.id, _anchor=f"outcome-{outcome.id}"),
         lambda _u: _("Please confirm a partnership outcome recorded by %(company)s", company=who),
     )
@@ -619,10 +763,17 @@ def _notify_outcome_decision(user, outcome, confirmed: bool) -> None:
     who, kind = user.company.name, outcome.kind
     _notify_company(
         outcome.recorded_by_company_id,
-        lambda _u: (_("%(company)s confirmed the outcome: %(kind)s.", company=who, kind=outcome_label(kind)) if confirmed
-                    else _("%(company)s disputed the outcome: %(kind)s.", company=who, kind=outcome_label(kind))),
+        lambda _u: (
+            _("%(company)s confirmed the outcome: %(kind)s.", company=who, kind=outcome_label(kind))
+            if confirmed
+            else _("%(company)s disputed the outcome: %(kind)s.", company=who, kind=outcome_label(kind))
+        ),
         url_for("engagement.conversation", conversation_id=outcome.conversation_id, _anchor=f"outcome-{outcome.id}"),
-        lambda _u: _("Outcome confirmed by %(company)s", company=who) if confirmed else _("Outcome disputed by %(company)s", company=who),
+        lambda _u: (
+            _("Outcome confirmed by %(company)s", company=who)
+            if confirmed
+            else _("Outcome disputed by %(company)s", company=who)
+        ),
     )
 
 
@@ -641,18 +792,26 @@ def confirmed_outcomes(association_id: int | None = None) -> dict:
     With an association, the outcomes where at least one of the two companies is its member.
     """
     owner, partner = aliased(Company), aliased(Company)
-    query = (sa.select(Outcome.kind, sa.func.count(), sa.func.coalesce(sa.func.sum(Outcome.value_usd), 0))
-             .join(Conversation, Outcome.conversation_id == Conversation.id)
-             .where(Outcome.status == OutcomeStatus.confirmed).group_by(Outcome.kind))
+    query = (
+        sa.select(Outcome.kind, sa.func.count(), sa.func.coalesce(sa.func.sum(Outcome.value_usd), 0))
+        .join(Conversation, Outcome.conversation_id == Conversation.id)
+        .where(Outcome.status == OutcomeStatus.confirmed)
+        .group_by(Outcome.kind)
+    )
     if association_id is not None:
-        query = (query.join(owner, Conversation.owner_company_id == owner.id)
-                 .join(partner, Conversation.partner_company_id == partner.id)
-                 .where(sa.or_(owner.association_id == association_id, partner.association_id == association_id)))
+        query = (
+            query.join(owner, Conversation.owner_company_id == owner.id)
+            .join(partner, Conversation.partner_company_id == partner.id)
+            .where(sa.or_(owner.association_id == association_id, partner.association_id == association_id))
+        )
     by_kind = {kind.value: {"count": 0, "value_usd": 0} for kind in OutcomeKind}
     for kind, count, value in db.session.execute(query):
         by_kind[kind.value] = {"count": count, "value_usd": int(value)}
-    return {"count": sum(k["count"] for k in by_kind.values()),
-            "value_usd": sum(k["value_usd"] for k in by_kind.values()), "by_kind": by_kind}
+    return {
+        "count": sum(k["count"] for k in by_kind.values()),
+        "value_usd": sum(k["value_usd"] for k in by_kind.values()),
+        "by_kind": by_kind,
+    }
 
 
 # --- message digests ------------------------------------------------------------------------------
@@ -678,9 +837,15 @@ def send_message_digests(min_age: timedelta = timedelta(minutes=5), now: datetim
                 state = _state(user.id, conversation.id)
                 seen = max(state.last_read_message_id or 0, state.last_digest_message_id or 0)
                 messages = db.session.scalars(
-                    sa.select(Message).where(Message.conversation_id == conversation.id, Message.id > seen,
-                                             Message.author_id.is_distinct_from(user.id), Message.created_at <= cutoff)
-                    .order_by(Message.id)).all()
+                    sa.select(Message)
+                    .where(
+                        Message.conversation_id == conversation.id,
+                        Message.id > seen,
+                        Message.author_id.is_distinct_from(user.id),
+                        Message.created_at <= cutoff,
+                    )
+                    .order_by(Message.id)
+                ).all()
                 if messages:
                     sections.append((conversation, messages))
                     state.last_digest_message_id, state.digest_at = messages[-1].id, utcnow()
@@ -695,8 +860,7 @@ def send_message_digests(min_age: timedelta = timedelta(minutes=5), now: datetim
 def _digest_text(user, sections) -> tuple[str, str]:
     count = sum(len(messages) for _c, messages in sections)
     subject = _("%(n)s new messages on Leather Bridge", n=count) if count > 1 else _("A new message on Leather Bridge")
-    parts = [_("Hello %(name)s,", name=user.name), "",
-             _("You have unread messages from your partners:"), ""]
+    parts = [_("Hello %(name)s,", name=user.name), "", _("You have unread messages from your partners:"), ""]
     for conversation, messages in sections:
         other = conversation.other_company(user.company_id)
         parts.append(f"== {other.name}: {conversation.listing.title} ==")
@@ -704,7 +868,9 @@ def _digest_text(user, sections) -> tuple[str, str]:
             author = message.author.name if message.author else _("a former user")
             text = message.body if len(message.body) <= 500 else message.body[:500] + "…"
             files = ", ".join(a.original_name for a in message.attachments)
-            parts.append(f"[{message.created_at:%Y-%m-%d %H:%M} UTC] {author}: {text}" + (f" ({files})" if files else ""))
+            parts.append(
+                f"[{message.created_at:%Y-%m-%d %H:%M} UTC] {author}: {text}" + (f" ({files})" if files else "")
+            )
         parts.append(public_base_url() + url_for("engagement.conversation", conversation_id=conversation.id))
         parts.append("")
     parts.append(_("Reply on Leather Bridge; replies to this email are not read."))

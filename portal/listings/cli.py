@@ -23,7 +23,9 @@ def expire_command():
 
 @click.command("import-data")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: from the file name (.csv or JSON Lines).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: from the file name (.csv or JSON Lines)."
+)
 @click.option("--association", help="For CSV rosters: the association code (PTA, KLA) of every row.")
 def import_data_command(file, fmt, association):
     """Import companies and listings (JSON Lines) or a member roster (CSV); see docs/import-format.md.

@@ -7,16 +7,27 @@ from flask_babel import lazy_gettext as _l
 
 TRAINING_MODES = {"on_site": _l("On site"), "remote": _l("Remote"), "both": _l("On site and remote")}
 TRANSFER_FORMS = {
-    "licence": _l("Licence"), "consulting": _l("Consulting"), "turnkey": _l("Turnkey set-up"), "equipment": _l("Equipment"),
+    "licence": _l("Licence"),
+    "consulting": _l("Consulting"),
+    "turnkey": _l("Turnkey set-up"),
+    "equipment": _l("Equipment"),
 }
 INCOTERMS = {code: code for code in ("EXW", "FCA", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")}
 TRADE_UNITS = {
-    "sqft": _l("sq ft"), "sqm": _l("m²"), "hides": _l("hides"), "skins": _l("skins"), "pieces": _l("pieces"),
-    "pairs": _l("pairs"), "kg": _l("kg"), "tonnes": _l("tonnes"),
+    "sqft": _l("sq ft"),
+    "sqm": _l("m²"),
+    "hides": _l("hides"),
+    "skins": _l("skins"),
+    "pieces": _l("pieces"),
+    "pairs": _l("pairs"),
+    "kg": _l("kg"),
+    "tonnes": _l("tonnes"),
 }
 TYPE_LABELS = {
-    "technology_transfer": _l("Technology transfer"), "training": _l("Training"),
-    "joint_venture": _l("Joint venture"), "trade": _l("Trade"),
+    "technology_transfer": _l("Technology transfer"),
+    "training": _l("Training"),
+    "joint_venture": _l("Joint venture"),
+    "trade": _l("Trade"),
 }
 DIRECTION_LABELS = {"offer": _l("Offer"), "request": _l("Request")}
 

@@ -82,16 +82,24 @@ def _plain(value):
 
 
 class ListingForm(FlaskForm):
-    direction = RadioField(_l("I want to"), choices=[("offer", _l("Offer something")), ("request", _l("Find something"))],
-                           validators=[DataRequired(message=_l("Choose offer or request."))])
-    type = RadioField(_l("Type"), choices=list(spec.TYPE_LABELS.items()),
-                      validators=[DataRequired(message=_l("Choose the type of listing."))])
+    direction = RadioField(
+        _l("I want to"),
+        choices=[("offer", _l("Offer something")), ("request", _l("Find something"))],
+        validators=[DataRequired(message=_l("Choose offer or request."))],
+    )
+    type = RadioField(
+        _l("Type"),
+        choices=list(spec.TYPE_LABELS.items()),
+        validators=[DataRequired(message=_l("Choose the type of listing."))],
+    )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=SUMMARY_MAX)], render_kw={"rows": 2})
-    description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=DESCRIPTION_MAX)],
-                                render_kw={"rows": 12})
-    language = SelectField(_l("Language of the text"),
-                           choices=[("", _l("Detect from the text")), *LANGUAGE_NAMES.items()])
+    description = TextAreaField(
+        _l("Description"), validators=[DataRequired(), Length(max=DESCRIPTION_MAX)], render_kw={"rows": 12}
+    )
+    language = SelectField(
+        _l("Language of the text"), choices=[("", _l("Detect from the text")), *LANGUAGE_NAMES.items()]
+    )
     target_countries = MultiCheckboxField(_l("Target countries"), choices=list(COUNTRY_NAMES.items()))
     tags = MultiCheckboxField(_l("Capabilities"), choices=[])
     anonymous = BooleanField(_l("Anonymous: hide our company's name and contacts"))
@@ -177,10 +185,14 @@ class ListingFilterForm(FlaskForm):
     """The visitors' index filters; read from the query string, so no CSRF."""
 
     type = SelectField(_l("Type"), choices=[("", _l("Any type")), *spec.TYPE_LABELS.items()], validators=[Optional()])
-    direction = SelectField(_l("Offers or requests"), choices=[("", _l("Both")), ("offer", _l("Offers")), ("request", _l("Requests"))],
-                            validators=[Optional()])
-    country = SelectField(_l("Company's country"), choices=[("", _l("Any country")), *COUNTRY_NAMES.items()],
-                          validators=[Optional()])
+    direction = SelectField(
+        _l("Offers or requests"),
+        choices=[("", _l("Both")), ("offer", _l("Offers")), ("request", _l("Requests"))],
+        validators=[Optional()],
+    )
+    country = SelectField(
+        _l("Company's country"), choices=[("", _l("Any country")), *COUNTRY_NAMES.items()], validators=[Optional()]
+    )
     capability = SelectField(_l("Capability"), choices=[], validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
@@ -189,8 +201,9 @@ class ListingFilterForm(FlaskForm):
 
 
 class FlagForm(FlaskForm):
-    reason = TextAreaField(_l("What is wrong with this listing?"),
-                           validators=[DataRequired(), Length(min=10, max=1000)])
+    reason = TextAreaField(
+        _l("What is wrong with this listing?"), validators=[DataRequired(), Length(min=10, max=1000)]
+    )
     submit = SubmitField(_l("Report to the association"))
 
 

@@ -58,8 +58,15 @@ class ImportReport:
         parts = []
         for record, label in (("company", _("companies")), ("listing", _("listings"))):
             c = self.counts[record]
-            parts.append(_("%(label)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged",
-                           label=label, created=c["created"], updated=c["updated"], unchanged=c["unchanged"]))
+            parts.append(
+                _(
+                    "%(label)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged",
+                    label=label,
+                    created=c["created"],
+                    updated=c["updated"],
+                    unchanged=c["unchanged"],
+                )
+            )
         return "; ".join(parts)
 
 
@@ -124,13 +131,21 @@ def parse_csv(path_or_lines, association: str | None = None) -> tuple[list, list
                 record[key] = value
         if association:
             if record.get("association", association).upper() != association.upper():
-                errors.append(_("line %(n)s: association: %(code)s differs from the chosen association %(chosen)s",
-                                n=n, code=record["association"], chosen=association))
+                errors.append(
+                    _(
+                        "line %(n)s: association: %(code)s differs from the chosen association %(chosen)s",
+                        n=n,
+                        code=record["association"],
+                        chosen=association,
+                    )
+                )
                 continue
             record["association"] = association
         if "verified" in record:
             flag = record["verified"].lower()
-            record["verified"] = True if flag in ("true", "yes", "1") else False if flag in ("false", "no", "0") else flag
+            record["verified"] = (
+                True if flag in ("true", "yes", "1") else False if flag in ("false", "no", "0") else flag
+            )
         raw.append((n, record))
     return raw, errors
 
@@ -250,7 +265,7 @@ def _listing(obj, problems) -> dict:
 def _chunks(items, size=CHUNK):
     items = list(items)
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _existing_companies(refs) -> dict:
@@ -259,7 +274,8 @@ def _existing_companies(refs) -> dict:
     for chunk in _chunks(refs):
         rows = db.session.execute(
             sa.select(Company.ref, Association.code, Company.id)
-            .join(Association, Company.association_id == Association.id).where(Company.ref.in_(chunk))
+            .join(Association, Company.association_id == Association.id)
+            .where(Company.ref.in_(chunk))
         )
         found.update({ref: (code, cid) for ref, code, cid in rows})
     return found
@@ -270,7 +286,9 @@ def _existing_listing_owners(refs) -> dict:
     found = {}
     for chunk in _chunks(refs):
         rows = db.session.execute(
-            sa.select(Listing.ref, Company.ref).join(Company, Listing.company_id == Company.id).where(Listing.ref.in_(chunk))
+            sa.select(Listing.ref, Company.ref)
+            .join(Company, Listing.company_id == Company.id)
+            .where(Listing.ref.in_(chunk))
         )
         found.update(dict(rows.all()))
     return found
@@ -283,8 +301,9 @@ def validate_records(raw, actor=None) -> tuple[list, list]:
     company_refs = {o.get("ref") for _n, o in raw if o.get("record") == "company"}
     referenced = {o.get("company_ref") for _n, o in raw if o.get("record") == "listing"}
     in_db = _existing_companies({r for r in company_refs | referenced if isinstance(r, str)})
-    listing_owners = _existing_listing_owners({o.get("ref") for _n, o in raw if o.get("record") == "listing"
-                                               and isinstance(o.get("ref"), str)})
+    listing_owners = _existing_listing_owners(
+        {o.get("ref") for _n, o in raw if o.get("record") == "listing" and isinstance(o.get("ref"), str)}
+    )
     defined: dict[str, tuple[int, str]] = {}  # company ref -> (line, association) earlier in this file
     listing_lines: dict[str, int] = {}
     records, errors = [], []
@@ -295,7 +314,9 @@ def validate_records(raw, actor=None) -> tuple[list, list]:
             rec = _company(obj, problems, associations)
             ref = rec["ref"]
             if ref and ref in defined:
-                problems.append(("ref", _("duplicate: company %(ref)s is already on line %(line)s", ref=ref, line=defined[ref][0])))
+                problems.append(
+                    ("ref", _("duplicate: company %(ref)s is already on line %(line)s", ref=ref, line=defined[ref][0]))
+                )
             if own and rec["association"] and rec["association"] != own:
                 problems.append(("association", _("you may import companies of %(own)s only", own=own)))
             if own and ref in in_db and in_db[ref][0] != own:
@@ -306,7 +327,12 @@ def validate_records(raw, actor=None) -> tuple[list, list]:
             rec = _listing(obj, problems)
             ref, company_ref = rec["ref"], rec["company_ref"]
             if ref and ref in listing_lines:
-                problems.append(("ref", _("duplicate: listing %(ref)s is already on line %(line)s", ref=ref, line=listing_lines[ref])))
+                problems.append(
+                    (
+                        "ref",
+                        _("duplicate: listing %(ref)s is already on line %(line)s", ref=ref, line=listing_lines[ref]),
+                    )
+                )
             if company_ref:
                 if company_ref in defined:
                     association = defined[company_ref][1]
@@ -314,16 +340,26 @@ def validate_records(raw, actor=None) -> tuple[list, list]:
                     association = in_db[company_ref][0]
                 else:
                     association = None
-                    problems.append(("company_ref", _("unknown company %(ref)s (define it on an earlier line or import it first)", ref=company_ref)))
+                    problems.append(
+                        (
+                            "company_ref",
+                            _(
+                                "unknown company %(ref)s (define it on an earlier line or import it first)",
+                                ref=company_ref,
+                            ),
+                        )
+                    )
                 if own and association and association != own:
                     problems.append(("company_ref", _("you may import listings of %(own)s companies only", own=own)))
                 if ref in listing_owners and listing_owners[ref] != company_ref:
-                    problems.append(("ref", _("listing %(ref)s belongs to company %(owner)s", ref=ref, owner=listing_owners[ref])))
+                    problems.append(
+                        ("ref", _("listing %(ref)s belongs to company %(owner)s", ref=ref, owner=listing_owners[ref]))
+                    )
             if ref and ref not in listing_lines:
                 listing_lines[ref] = n
         else:
             rec = {}
-            problems.append(("record", _("must be \"company\" or \"listing\"")))
+            problems.append(("record", _('must be "company" or "listing"')))
         for key, problem in problems:
             errors.append(_("line %(n)s: %(field)s: %(problem)s", n=n, field=key, problem=problem))
         if not problems:
@@ -379,8 +415,20 @@ def _write_company(rec, company, associations, now):
 
 
 def _write_listing(rec, listing, company, now):
-    values = {k: rec[k] for k in ("direction", "type", "title", "summary", "description", "target_countries",
-                                  "details", "anonymous", "interest_deadline")}
+    values = {
+        k: rec[k]
+        for k in (
+            "direction",
+            "type",
+            "title",
+            "summary",
+            "description",
+            "target_countries",
+            "details",
+            "anonymous",
+            "interest_deadline",
+        )
+    }
     values["direction"], values["type"] = Direction(values["direction"]), ListingType(values["type"])
     values["language"] = rec["language"] or detect_language(f"{rec['title']}\n{rec['description']}")
     created = listing is None
@@ -420,7 +468,8 @@ def import_records(records, actor=None, progress=None) -> ImportReport:
     report, now = ImportReport(), base.utcnow()
     associations = {a.code: a.id for a in db.session.scalars(sa.select(Association))}
     company_refs = {r["ref"] for r in records if r["record"] == "company"} | {
-        r["company_ref"] for r in records if r["record"] == "listing"}
+        r["company_ref"] for r in records if r["record"] == "listing"
+    }
     companies = {}
     for chunk in _chunks(company_refs):
         companies.update({c.ref: c for c in db.session.scalars(sa.select(Company).where(Company.ref.in_(chunk)))})
@@ -435,16 +484,26 @@ def import_records(records, actor=None, progress=None) -> ImportReport:
                 companies[rec["ref"]], changed = _write_company(rec, companies.get(rec["ref"]), associations, now)
                 report.count("company", "updated" if existed and changed else "created" if not existed else "unchanged")
             else:
-                listing, changed, created = _write_listing(rec, listings.get(rec["ref"]), companies[rec["company_ref"]], now)
+                listing, changed, created = _write_listing(
+                    rec, listings.get(rec["ref"]), companies[rec["company_ref"]], now
+                )
                 listings[rec["ref"]] = listing
                 report.count("listing", "created" if created else "updated" if changed else "unchanged")
             if progress:
                 progress(1)
     if report.created or report.updated:
         own = actor.association_id if actor is not None and actor.role is Role.staff else None
-        db.session.add(AuditLog(actor_id=actor.id if actor is not None else None, association_id=own,
-                                action="import", object_type="import", object_id=None, reason=None,
-                                detail={k: dict(v) for k, v in report.counts.items()}))
+        db.session.add(
+            AuditLog(
+                actor_id=actor.id if actor is not None else None,
+                association_id=own,
+                action="import",
+                object_type="import",
+                object_id=None,
+                reason=None,
+                detail={k: dict(v) for k, v in report.counts.items()},
+            )
+        )
     db.session.flush()
     return report
 

@@ -43,8 +43,11 @@ def listing_direction_label(direction) -> str:
 @bp.app_template_global()
 def anonymous_company_label(company) -> str:
     """What an anonymous listing says instead of the company: its association and country only."""
-    return _("A %(association)s member company in %(country)s", association=company.association.code,
-             country=country_name(company.country))
+    return _(
+        "A %(association)s member company in %(country)s",
+        association=company.association.code,
+        country=country_name(company.country),
+    )
 
 
 @bp.app_template_global()
@@ -52,8 +55,7 @@ def listing_counts(company) -> dict:
     return services.status_counts(company)
 
 
-for _helper in (services.can_view_listing, services.can_edit_listing, services.can_flag,
-                services.owner_actions):
+for _helper in (services.can_view_listing, services.can_edit_listing, services.can_flag, services.owner_actions):
     bp.add_app_template_global(_helper)
 
 
@@ -90,7 +92,9 @@ def index():
     form = ListingFilterForm(formdata=request.args, meta={"csrf": False})
     form.validate()
     query = (
-        sa.select(Listing).join(Company, Listing.company_id == Company.id).where(Listing.live_clause())
+        sa.select(Listing)
+        .join(Company, Listing.company_id == Company.id)
+        .where(Listing.live_clause())
         .options(selectinload(Listing.company).selectinload(Company.association), selectinload(Listing.tags))
         .order_by(Listing.published_at.desc(), Listing.id.desc())
     )
@@ -117,8 +121,12 @@ def detail(listing_id):
 
 def render_detail(listing, flag_form, status=200):
     return render_template(
-        "listings/detail.html", listing=listing, flag_form=flag_form, action_form=ActionForm(),
-        detail_rows=display(listing.type.value, listing.details), revision=listing.pending_revision,
+        "listings/detail.html",
+        listing=listing,
+        flag_form=flag_form,
+        action_form=ActionForm(),
+        detail_rows=display(listing.type.value, listing.details),
+        revision=listing.pending_revision,
     ), status
 
 
@@ -154,10 +162,19 @@ def mine():
     query = sa.select(Listing).where(Listing.company_id == company.id).options(selectinload(Listing.revisions))
     if status in S.__members__:
         query = query.where(Listing.status == S[status])
-    page = db.paginate(query.order_by(Listing.updated_at.desc(), Listing.id.desc()),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("listings/mine.html", page=page, company=company, status=status,
-                           counts=services.status_counts(company), action_form=ActionForm())
+    page = db.paginate(
+        query.order_by(Listing.updated_at.desc(), Listing.id.desc()),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "listings/mine.html",
+        page=page,
+        company=company,
+        status=status,
+        counts=services.status_counts(company),
+        action_form=ActionForm(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -195,8 +212,10 @@ def submit_or_explain(listing) -> str | None:
 def edit(listing_id):
     listing = own_listing(listing_id)
     if listing.status not in services.EDITABLE_STATUSES:
-        flash(_("A listing that is %(status)s can no longer be edited.", status=services.status_label(listing.status)),
-              "warning")
+        flash(
+            _("A listing that is %(status)s can no longer be edited.", status=services.status_label(listing.status)),
+            "warning",
+        )
         return redirect(url_for(".mine"))
     form = ListingForm() if request.method == "POST" else ListingForm.from_data(services.form_data(listing))
     if form.validate_on_submit():
@@ -207,8 +226,11 @@ def edit(listing_id):
             flash(str(exc), "danger")
             return render_template("listings/form.html", form=form, listing=listing, company=listing.company), 400
         if was_published:
-            message = (_("Your changes were sent for review. The published version stays online until they are approved.")
-                       if revision else _("Nothing changed."))
+            message = (
+                _("Your changes were sent for review. The published version stays online until they are approved.")
+                if revision
+                else _("Nothing changed.")
+            )
         elif form.submit.data and listing.status in TRANSITION_SOURCES_SUBMIT:
             message = submit_or_explain(listing) or _("Your changes are saved.")
         else:

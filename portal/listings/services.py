@@ -24,8 +24,17 @@ REMINDER_DAYS = 14
 OPEN_REVISION = (S.submitted, S.changes_requested)
 # The fields an owner edits; a revision's `data` holds exactly these, JSON-ready.
 EDITABLE = (
-    "direction", "type", "title", "summary", "description", "language", "target_countries", "details",
-    "anonymous", "interest_deadline", "tags",
+    "direction",
+    "type",
+    "title",
+    "summary",
+    "description",
+    "language",
+    "target_countries",
+    "details",
+    "anonymous",
+    "interest_deadline",
+    "tags",
 )
 
 
@@ -84,8 +93,13 @@ def can_edit_listing(user, listing) -> bool:
 
 
 def can_flag(user, listing) -> bool:
-    return bool(user.is_authenticated and user.role is Role.member and user.company_id and listing.is_live
-                and not is_owner(user, listing))
+    return bool(
+        user.is_authenticated
+        and user.role is Role.member
+        and user.company_id
+        and listing.is_live
+        and not is_owner(user, listing)
+    )
 
 
 def lifetime() -> timedelta:
@@ -120,8 +134,11 @@ def owner_actions(user, listing) -> list[str]:
     """The buttons to show the owner, in a stable order."""
     if not is_owner(user, listing):
         return []
-    return [n for n in ("submit", "renew", "fulfil", "withdraw") if listing.status in TRANSITIONS[n].sources
-            and (n != "renew" or allowed(listing, n))]
+    return [
+        n
+        for n in ("submit", "renew", "fulfil", "withdraw")
+        if listing.status in TRANSITIONS[n].sources and (n != "renew" or allowed(listing, n))
+    ]
 
 
 def _check_actor(t: Transition, listing, actor) -> None:
@@ -251,7 +268,9 @@ def edit_listing(listing, data: dict, actor) -> ListingRevision | None:
     if not is_owner(actor, listing):
         raise NotAllowed(_("Only the company's own users can do that."))
     if listing.status not in EDITABLE_STATUSES:
-        raise ListingError(_("A listing that is %(status)s can no longer be edited.", status=status_label(listing.status)))
+        raise ListingError(
+            _("A listing that is %(status)s can no longer be edited.", status=status_label(listing.status))
+        )
     if listing.status is not S.published:
         apply_data(listing, data)
         return None
@@ -308,10 +327,13 @@ def flag_listing(listing, user, reason: str) -> ListingFlag:
 
 
 def open_flags(listing) -> list[ListingFlag]:
-    return list(db.session.scalars(
-        sa.select(ListingFlag).where(ListingFlag.listing_id == listing.id, ListingFlag.resolved_at.is_(None))
-        .order_by(ListingFlag.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ListingFlag)
+            .where(ListingFlag.listing_id == listing.id, ListingFlag.resolved_at.is_(None))
+            .order_by(ListingFlag.id)
+        )
+    )
 
 
 def resolve_flags(listing, actor, action: str, comment: str | None = None) -> int:
@@ -345,12 +367,14 @@ def expire_and_remind() -> tuple[int, int]:
     for listing in due:
         transition(listing, "expire", None)
     soon = db.session.scalars(
-        sa.select(Listing).where(
+        sa.select(Listing)
+        .where(
             Listing.status == S.published,
             Listing.expires_at > now,
             Listing.expires_at <= now + timedelta(days=REMINDER_DAYS),
             Listing.reminded_at.is_(None),
-        ).order_by(Listing.id)
+        )
+        .order_by(Listing.id)
     ).all()
     for listing in soon:
         listing.reminded_at = now
@@ -362,15 +386,17 @@ def expire_and_remind() -> tuple[int, int]:
 
 
 def audit(actor, listing, action: str, reason, detail) -> None:
-    db.session.add(AuditLog(
-        actor_id=actor.id if actor is not None else None,
-        association_id=listing.company.association_id,
-        action=f"listing.{action}",
-        object_type="listing",
-        object_id=listing.id,
-        reason=reason,
-        detail=detail,
-    ))
+    db.session.add(
+        AuditLog(
+            actor_id=actor.id if actor is not None else None,
+            association_id=listing.company.association_id,
+            action=f"listing.{action}",
+            object_type="listing",
+            object_id=listing.id,
+            reason=reason,
+            detail=detail,
+        )
+    )
 
 
 def link(endpoint: str, **values) -> str:
@@ -394,21 +420,54 @@ def _message(name: str, listing, comment) -> tuple[str, str]:
     deadline = listing.expires_at.strftime("%Y-%m-%d") if listing.expires_at else ""
     messages = {
         "approve": (_("Your listing is published"), _("Your listing “%(title)s” is published.", title=title)),
-        "request_changes": (_("Changes requested on your listing"),
-                            _("Your association asks for changes to “%(title)s”: %(comment)s", title=title, comment=comment)),
-        "reject": (_("Your listing was rejected"),
-                   _("Your listing “%(title)s” was rejected: %(comment)s", title=title, comment=comment)),
-        "unpublish": (_("Your listing was taken offline"),
-                      _("“%(title)s” was taken offline after a report. Please change it: %(comment)s", title=title, comment=comment)),
-        "revision_approve": (_("Your changes are published"), _("Your changes to “%(title)s” are published.", title=title)),
-        "revision_request_changes": (_("Changes requested on your edit"),
-                                     _("Your association asks for changes to your edit of “%(title)s”: %(comment)s", title=title, comment=comment)),
-        "revision_reject": (_("Your edit was rejected"),
-                            _("Your edit of “%(title)s” was rejected; the published version stays online: %(comment)s", title=title, comment=comment)),
-        "expire": (_("Your listing has expired"),
-                   _("“%(title)s” has expired. You can renew it from My listings.", title=title)),
-        "remind": (_("Your listing expires soon"),
-                   _("“%(title)s” expires on %(date)s. Renew it from My listings to keep it online.", title=title, date=deadline)),
+        "request_changes": (
+            _("Changes requested on your listing"),
+            _("Your association asks for changes to “%(title)s”: %(comment)s", title=title, comment=comment),
+        ),
+        "reject": (
+            _("Your listing was rejected"),
+            _("Your listing “%(title)s” was rejected: %(comment)s", title=title, comment=comment),
+        ),
+        "unpublish": (
+            _("Your listing was taken offline"),
+            _(
+                "“%(title)s” was taken offline after a report. Please change it: %(comment)s",
+                title=title,
+                comment=comment,
+            ),
+        ),
+        "revision_approve": (
+            _("Your changes are published"),
+            _("Your changes to “%(title)s” are published.", title=title),
+        ),
+        "revision_request_changes": (
+            _("Changes requested on your edit"),
+            _(
+                "Your association asks for changes to your edit of “%(title)s”: %(comment)s",
+                title=title,
+                comment=comment,
+            ),
+        ),
+        "revision_reject": (
+            _("Your edit was rejected"),
+            _(
+                "Your edit of “%(title)s” was rejected; the published version stays online: %(comment)s",
+                title=title,
+                comment=comment,
+            ),
+        ),
+        "expire": (
+            _("Your listing has expired"),
+            _("“%(title)s” has expired. You can renew it from My listings.", title=title),
+        ),
+        "remind": (
+            _("Your listing expires soon"),
+            _(
+                "“%(title)s” expires on %(date)s. Renew it from My listings to keep it online.",
+                title=title,
+                date=deadline,
+            ),
+        ),
     }
     return messages[name]
 
@@ -423,9 +482,14 @@ def _notify_owner(listing, name: str, comment) -> None:
 
 def status_label(status: ListingStatus) -> str:
     labels = {
-        S.draft: _("draft"), S.submitted: _("submitted for review"), S.changes_requested: _("waiting for changes"),
-        S.published: _("published"), S.rejected: _("rejected"), S.expired: _("expired"),
-        S.withdrawn: _("withdrawn"), S.fulfilled: _("fulfilled"),
+        S.draft: _("draft"),
+        S.submitted: _("submitted for review"),
+        S.changes_requested: _("waiting for changes"),
+        S.published: _("published"),
+        S.rejected: _("rejected"),
+        S.expired: _("expired"),
+        S.withdrawn: _("withdrawn"),
+        S.fulfilled: _("fulfilled"),
     }
     return labels[status]
 

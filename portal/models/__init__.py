@@ -1,12 +1,24 @@
 """The portal's tables, one module per aggregate; importing this package registers them all."""
 
 from .audit import AuditLog  # noqa: F401
-from .company import Association, Company, CompanyCapability, Certification, Invitation  # noqa: F401
+from .company import Association, Certification, Company, CompanyCapability, Invitation  # noqa: F401
+from .engagement import (  # noqa: F401
+    AlertFrequency,
+    AlertSent,
+    Attachment,
+    Conversation,
+    ConversationState,
+    Interest,
+    InterestStatus,
+    Meeting,
+    MeetingStatus,
+    Message,
+    Outcome,
+    OutcomeKind,
+    OutcomeStatus,
+    SavedSearch,
+)
+from .listing import Direction, Listing, ListingFlag, ListingRevision, ListingStatus, ListingTag, ListingType  # noqa: F401
+from .match import MatchNotice  # noqa: F401
 from .taxonomy import TaxonomyTerm  # noqa: F401
 from .user import LoginFailure, Notification, OutboxMessage, Role, User  # noqa: F401
-from .listing import Direction, Listing, ListingFlag, ListingRevision, ListingStatus, ListingTag, ListingType  # noqa: F401
-from .engagement import (  # noqa: F401
-    AlertFrequency, AlertSent, Attachment, Conversation, ConversationState, Interest, InterestStatus, Meeting,
-    MeetingStatus, Message, Outcome, OutcomeKind, OutcomeStatus, SavedSearch,
-)
-from .match import MatchNotice  # noqa: F401

@@ -69,12 +69,8 @@ class Company(db.Model):
     association = relationship("Association")
     owner = relationship("User", foreign_keys=[owner_id], post_update=True)
     users = relationship("User", foreign_keys="User.company_id", back_populates="company")
-    capabilities = relationship(
-        "CompanyCapability", cascade="all, delete-orphan", order_by="CompanyCapability.term_id"
-    )
-    certifications = relationship(
-        "Certification", cascade="all, delete-orphan", order_by="Certification.id"
-    )
+    capabilities = relationship("CompanyCapability", cascade="all, delete-orphan", order_by="CompanyCapability.term_id")
+    certifications = relationship("Certification", cascade="all, delete-orphan", order_by="Certification.id")
 
     @property
     def is_verified(self) -> bool:

@@ -32,8 +32,9 @@ class Interest(db.Model):
     sender_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(sa.Text)
     what_we_bring: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[InterestStatus] = mapped_column(_enum(InterestStatus, "interest_status"), default=InterestStatus.open,
-                                                   index=True)
+    status: Mapped[InterestStatus] = mapped_column(
+        _enum(InterestStatus, "interest_status"), default=InterestStatus.open, index=True
+    )
     response_note: Mapped[str | None] = mapped_column(sa.Text)
     responded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -48,8 +49,12 @@ class Interest(db.Model):
     # The service refuses a second open interest; the partial unique index makes a race lose too.
     __table_args__ = (
         sa.Index(
-            "uq_interest_open_per_company", "listing_id", "from_company_id", unique=True,
-            sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"),
+            "uq_interest_open_per_company",
+            "listing_id",
+            "from_company_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
         ),
     )
 
@@ -97,8 +102,9 @@ class Message(db.Model):
     conversation = relationship("Conversation")
     author = relationship("User")
     company = relationship("Company")
-    attachments = relationship("Attachment", back_populates="message", cascade="all, delete-orphan",
-                               order_by="Attachment.id")
+    attachments = relationship(
+        "Attachment", back_populates="message", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
 
 
 class ConversationState(db.Model):
@@ -151,7 +157,9 @@ class Meeting(db.Model):
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
     place: Mapped[str | None] = mapped_column(sa.String(300))
     note: Mapped[str | None] = mapped_column(sa.Text)
-    status: Mapped[MeetingStatus] = mapped_column(_enum(MeetingStatus, "meeting_status"), default=MeetingStatus.proposed)
+    status: Mapped[MeetingStatus] = mapped_column(
+        _enum(MeetingStatus, "meeting_status"), default=MeetingStatus.proposed
+    )
     replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting.id", ondelete="SET NULL"))
     responded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -185,8 +193,9 @@ class Outcome(db.Model):
     kind: Mapped[OutcomeKind] = mapped_column(_enum(OutcomeKind, "outcome_kind"))
     value_usd: Mapped[int | None] = mapped_column(sa.BigInteger)
     note: Mapped[str | None] = mapped_column(sa.Text)
-    status: Mapped[OutcomeStatus] = mapped_column(_enum(OutcomeStatus, "outcome_status"), default=OutcomeStatus.recorded,
-                                                  index=True)
+    status: Mapped[OutcomeStatus] = mapped_column(
+        _enum(OutcomeStatus, "outcome_status"), default=OutcomeStatus.recorded, index=True
+    )
     recorded_by_company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id", ondelete="CASCADE"))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     confirmed_by_company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("company.id", ondelete="CASCADE"))
@@ -216,8 +225,9 @@ class SavedSearch(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     query: Mapped[str] = mapped_column(sa.String(300), default="")
     filters: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    frequency: Mapped[AlertFrequency] = mapped_column(_enum(AlertFrequency, "alert_frequency"),
-                                                      default=AlertFrequency.daily)
+    frequency: Mapped[AlertFrequency] = mapped_column(
+        _enum(AlertFrequency, "alert_frequency"), default=AlertFrequency.daily
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sent_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]

@@ -61,7 +61,9 @@ class Listing(db.Model):
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     anonymous: Mapped[bool] = mapped_column(default=False)
     interest_deadline: Mapped[date | None]
-    status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus, "listing_status"), default=ListingStatus.draft, index=True)
+    status: Mapped[ListingStatus] = mapped_column(
+        _enum(ListingStatus, "listing_status"), default=ListingStatus.draft, index=True
+    )
     staff_comment: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -83,7 +85,9 @@ class Listing(db.Model):
     @classmethod
     def live_clause(cls):
         """The SQL twin of is_live, for queries."""
-        return sa.and_(cls.status == ListingStatus.published, sa.or_(cls.expires_at.is_(None), cls.expires_at > utcnow()))
+        return sa.and_(
+            cls.status == ListingStatus.published, sa.or_(cls.expires_at.is_(None), cls.expires_at > utcnow())
+        )
 
     @property
     def tag_ids(self) -> list[str]:
@@ -101,7 +105,14 @@ class Listing(db.Model):
 
     @property
     def pending_revision(self):
-        return next((r for r in reversed(self.revisions) if r.status in (ListingStatus.submitted, ListingStatus.changes_requested)), None)
+        return next(
+            (
+                r
+                for r in reversed(self.revisions)
+                if r.status in (ListingStatus.submitted, ListingStatus.changes_requested)
+            ),
+            None,
+        )
 
     def __repr__(self) -> str:
         return f"<Listing {self.id} {self.direction.value} {self.type.value}>"
@@ -125,7 +136,9 @@ class ListingRevision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listing.id", ondelete="CASCADE"), index=True)
     data: Mapped[dict] = mapped_column(sa.JSON)
-    status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus, "revision_status"), default=ListingStatus.submitted)
+    status: Mapped[ListingStatus] = mapped_column(
+        _enum(ListingStatus, "revision_status"), default=ListingStatus.submitted
+    )
     staff_comment: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]

@@ -29,7 +29,9 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    role: Mapped[Role] = mapped_column(sa.Enum(Role, name="user_role", native_enum=False, length=16), default=Role.member)
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, name="user_role", native_enum=False, length=16), default=Role.member
+    )
     association_id: Mapped[int | None] = mapped_column(sa.ForeignKey("association.id"), index=True)
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("company.id", use_alter=True), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
@@ -101,7 +103,9 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
-    headers: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))  # extra email headers, e.g. List-Unsubscribe
+    headers: Mapped[dict | None] = mapped_column(
+        sa.JSON(none_as_null=True)
+    )  # extra email headers, e.g. List-Unsubscribe
 
 
 class Notification(db.Model):

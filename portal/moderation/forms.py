@@ -11,8 +11,11 @@ from ..listings.forms import MultiCheckboxField
 
 DECISIONS = [("approve", _l("Approve")), ("request_changes", _l("Request changes")), ("reject", _l("Reject"))]
 QUEUE_STATUSES = [
-    ("submitted", _l("Waiting for review")), ("changes_requested", _l("Changes requested")),
-    ("rejected", _l("Rejected")), ("published", _l("Published")), ("flagged", _l("Reported")),
+    ("submitted", _l("Waiting for review")),
+    ("changes_requested", _l("Changes requested")),
+    ("rejected", _l("Rejected")),
+    ("published", _l("Published")),
+    ("flagged", _l("Reported")),
 ]
 
 
@@ -29,22 +32,28 @@ class CommentRequired:
 
 class DecisionForm(FlaskForm):
     action = RadioField(_l("Decision"), choices=DECISIONS, validators=[DataRequired(message=_l("Choose a decision."))])
-    comment = TextAreaField(_l("Comment or reason for the company"),
-                            validators=[CommentRequired(("approve",)), Length(max=2000)])
+    comment = TextAreaField(
+        _l("Comment or reason for the company"), validators=[CommentRequired(("approve",)), Length(max=2000)]
+    )
     submit = SubmitField(_l("Send decision"))
 
 
 class BulkDecisionForm(DecisionForm):
-    ids = SelectMultipleField(coerce=int, validate_choice=False,
-                              validators=[DataRequired(message=_l("Tick at least one listing."))])
+    ids = SelectMultipleField(
+        coerce=int, validate_choice=False, validators=[DataRequired(message=_l("Tick at least one listing."))]
+    )
     submit = SubmitField(_l("Apply to the ticked listings"))
 
 
 class FlagResolutionForm(FlaskForm):
-    action = RadioField(_l("Reports"), choices=[
-        ("dismiss", _l("Dismiss the reports: the listing is fine")),
-        ("unpublish", _l("Take the listing offline and send it back to the company")),
-    ], validators=[DataRequired(message=_l("Choose what to do."))])
+    action = RadioField(
+        _l("Reports"),
+        choices=[
+            ("dismiss", _l("Dismiss the reports: the listing is fine")),
+            ("unpublish", _l("Take the listing offline and send it back to the company")),
+        ],
+        validators=[DataRequired(message=_l("Choose what to do."))],
+    )
     comment = TextAreaField(_l("Comment for the company"), validators=[CommentRequired(("dismiss",)), Length(max=2000)])
     submit = SubmitField(_l("Resolve reports"))
 
@@ -64,9 +73,14 @@ class QueueFilterForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file to import."))])
-    format = SelectField(_l("Format"), choices=[
-        ("", _l("From the file name")), ("jsonl", _l("JSON Lines: companies and listings")),
-        ("csv", _l("CSV: member roster (companies)")),
-    ], validators=[Optional()])
+    format = SelectField(
+        _l("Format"),
+        choices=[
+            ("", _l("From the file name")),
+            ("jsonl", _l("JSON Lines: companies and listings")),
+            ("csv", _l("CSV: member roster (companies)")),
+        ],
+        validators=[Optional()],
+    )
     association = SelectField(_l("Association of the roster (CSV)"), choices=[], validators=[Optional()])
     submit = SubmitField(_l("Check and import"))

@@ -80,7 +80,9 @@ def queue():
     if current_user.role is Role.staff:
         scope = scope.where(Company.association_id == current_user.association_id)
     elif form.association.data and not form.association.errors:
-        scope = scope.join(Association, Company.association_id == Association.id).where(Association.code == form.association.data)
+        scope = scope.join(Association, Company.association_id == Association.id).where(
+            Association.code == form.association.data
+        )
     if form.type.data and not form.type.errors:
         scope = scope.where(Listing.type == form.type.data)
     counts = {
@@ -89,19 +91,30 @@ def queue():
     }
     oldest_first = status in ("submitted", "flagged")
     moment = sa.func.coalesce(Listing.submitted_at, Listing.updated_at)
-    query = scope.where(queue_clause(status)).options(
-        selectinload(Listing.company).selectinload(Company.association), selectinload(Listing.revisions)
-    ).order_by(moment.asc() if oldest_first else moment.desc(), Listing.id)
+    query = (
+        scope.where(queue_clause(status))
+        .options(selectinload(Listing.company).selectinload(Company.association), selectinload(Listing.revisions))
+        .order_by(moment.asc() if oldest_first else moment.desc(), Listing.id)
+    )
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     flags = {}
     if page.items:
-        flags = dict(db.session.execute(
-            sa.select(ListingFlag.listing_id, sa.func.count()).where(
-                ListingFlag.listing_id.in_([x.id for x in page.items]), ListingFlag.resolved_at.is_(None)
-            ).group_by(ListingFlag.listing_id)
-        ).all())
-    return render_template("moderation/queue.html", form=form, page=page, status=status, counts=counts, flags=flags,
-                           bulk_form=BulkDecisionForm(formdata=None))
+        flags = dict(
+            db.session.execute(
+                sa.select(ListingFlag.listing_id, sa.func.count())
+                .where(ListingFlag.listing_id.in_([x.id for x in page.items]), ListingFlag.resolved_at.is_(None))
+                .group_by(ListingFlag.listing_id)
+            ).all()
+        )
+    return render_template(
+        "moderation/queue.html",
+        form=form,
+        page=page,
+        status=status,
+        counts=counts,
+        flags=flags,
+        bulk_form=BulkDecisionForm(formdata=None),
+    )
 
 
 @bp.route("/listings/bulk", methods=["POST"])
@@ -150,15 +163,21 @@ def render_review(listing, decision_form=None, flag_form=None, tags_form=None, s
         tags_form = TagsForm(formdata=None, data={"tags": listing.tag_ids})
         tags_form.tags.choices = tag_choices()
     history = db.session.scalars(
-        sa.select(AuditLog).where(AuditLog.object_type == "listing", AuditLog.object_id == listing.id)
-        .options(selectinload(AuditLog.actor)).order_by(AuditLog.id.desc())
+        sa.select(AuditLog)
+        .where(AuditLog.object_type == "listing", AuditLog.object_id == listing.id)
+        .options(selectinload(AuditLog.actor))
+        .order_by(AuditLog.id.desc())
     ).all()
     return render_template(
-        "moderation/review.html", listing=listing, revision=revision,
+        "moderation/review.html",
+        listing=listing,
+        revision=revision,
         changes=services.revision_changes(listing, revision) if revision else [],
-        flags=services.open_flags(listing), history=history,
+        flags=services.open_flags(listing),
+        history=history,
         decision_form=decision_form or DecisionForm(formdata=None),
-        flag_form=flag_form or FlagResolutionForm(formdata=None), tags_form=tags_form,
+        flag_form=flag_form or FlagResolutionForm(formdata=None),
+        tags_form=tags_form,
         detail_rows=display(listing.type.value, listing.details),
         may_decide=can_moderate(current_user, listing),
     ), status
@@ -238,7 +257,9 @@ def import_data():
             errors = [_("line %(n)s: file: is not UTF-8 text", n=1)]
         else:
             if fmt == "csv":
-                association = current_user.association.code if current_user.role is Role.staff else form.association.data or None
+                association = (
+                    current_user.association.code if current_user.role is Role.staff else form.association.data or None
+                )
                 report = import_csv(lines, association=association, actor=current_user)
             else:
                 report = import_jsonl(lines, actor=current_user)

@@ -209,8 +209,20 @@ class MultilingualAnalyzer(Analyzer):
     def __eq__(self, other):
         return type(other) is type(self) and other.morph == self.morph
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, mode="", no_morph=False, nomorph=False, **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        no_morph=False,
+        nomorph=False,
+        **kwargs,
+    ):
         morph = self.morph and not (no_morph or nomorph)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         body_parts = getattr(value, "parts", None)
@@ -224,7 +236,7 @@ class MultilingualAnalyzer(Analyzer):
                 token.stopped = w.stop
                 token.boost = boost
                 if keeporiginal:
-                    token.original = part[w.start:w.end]
+                    token.original = part[w.start : w.end]
                 if positions:
                     token.pos = pos
                     pos += 1

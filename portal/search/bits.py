@@ -228,7 +228,7 @@ class DocSets:
         hit = self.extra.get(key)
         if hit is None:
             prefix = f"{name}:"
-            hit = [t.decode("utf-8")[len(prefix):] for t in self.searcher.reader().expand_prefix("facet", prefix)]
+            hit = [t.decode("utf-8")[len(prefix) :] for t in self.searcher.reader().expand_prefix("facet", prefix)]
             self.extra[key] = hit
         return hit
 

@@ -95,9 +95,10 @@ def show_command(ref, limit, as_json):
     with force_locale("en"):
         matches = find_matches(listing, limit=limit)
     if as_json:
-        out = {"listing": ref, "matches": [
-            {"ref": m.ref or None, "id": m.pk, "score": m.score, "reasons": m.reasons} for m in matches
-        ]}
+        out = {
+            "listing": ref,
+            "matches": [{"ref": m.ref or None, "id": m.pk, "score": m.score, "reasons": m.reasons} for m in matches],
+        }
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
     click.echo(f"{listing.ref or listing.id}: {listing.title}")

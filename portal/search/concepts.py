@@ -183,8 +183,16 @@ def compile_phrase(term_id: str, facet: str, phrase: str, lang: str) -> Pattern 
 def fingerprint(vocab: Vocabulary) -> str:
     digest = hashlib.sha1(usedforsecurity=False)
     for term in vocab.terms.values():
-        digest.update(repr((term.id, term.facet, sorted(term.labels.items()),
-                            sorted((k, tuple(v)) for k, v in term.synonyms.items()))).encode())
+        digest.update(
+            repr(
+                (
+                    term.id,
+                    term.facet,
+                    sorted(term.labels.items()),
+                    sorted((k, tuple(v)) for k, v in term.synonyms.items()),
+                )
+            ).encode()
+        )
     return digest.hexdigest()
 
 

@@ -66,8 +66,18 @@ def repeat_by_weight(weights: dict[str, float]) -> str:
 def stamp(doc: dict) -> str:
     """A fingerprint of everything the document holds (`search check` compares them)."""
     stored = repr(sorted((k, v) for k, v in doc["stored"].items() if k != "stamp"))
-    parts = [stored, doc["id"], doc["facet"], doc["concepts"], str(doc["published"]), str(doc["deadline"]),
-             doc["title"], doc["summary"], doc["company"], doc["text"]]
+    parts = [
+        stored,
+        doc["id"],
+        doc["facet"],
+        doc["concepts"],
+        str(doc["published"]),
+        str(doc["deadline"]),
+        doc["title"],
+        doc["summary"],
+        doc["company"],
+        doc["text"],
+    ]
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
@@ -104,11 +114,25 @@ def _company_extras(conn, company_ids) -> tuple[dict, dict]:
 
 
 LISTING_COLUMNS = (
-    Listing.id, Listing.ref, Listing.company_id, Listing.direction, Listing.type, Listing.title, Listing.summary,
-    Listing.description, Listing.language, Listing.interest_deadline, Listing.published_at, Listing.expires_at,
+    Listing.id,
+    Listing.ref,
+    Listing.company_id,
+    Listing.direction,
+    Listing.type,
+    Listing.title,
+    Listing.summary,
+    Listing.description,
+    Listing.language,
+    Listing.interest_deadline,
+    Listing.published_at,
+    Listing.expires_at,
     Listing.anonymous,
-    Company.name.label("company_name"), Company.country, Company.city, Company.status.label("company_status"),
-    Company.capacity_amount, Association.code.label("association"),
+    Company.name.label("company_name"),
+    Company.country,
+    Company.city,
+    Company.status.label("company_status"),
+    Company.capacity_amount,
+    Association.code.label("association"),
 )
 
 
@@ -140,7 +164,7 @@ def listing_documents(conn, ids=None, vocab=None, batch: int = BATCH, part: tupl
 
 
 def facet_terms(**values) -> str:
-    """"name:value" terms for the `facet` field; list values give one term each, empty ones none."""
+    """ "name:value" terms for the `facet` field; list values give one term each, empty ones none."""
     out = []
     for name, value in values.items():
         for v in value if isinstance(value, list | tuple) else [value]:
@@ -161,39 +185,69 @@ def listing_document(r, tags, capabilities, certifications, vocab=None) -> dict:
     company_name, city = ("", "") if r.anonymous else (r.company_name or "", r.city or "")
     weights = concept_weights(
         [(r.title, IN_TITLE, IN_TITLE), (r.summary, IN_SUMMARY, IN_SUMMARY), (text, IN_TEXT, TEXT_CAP)],
-        tags=tags, language=language, vocab=vocab,
+        tags=tags,
+        language=language,
+        vocab=vocab,
     )
     verified = r.company_status is VerificationStatus.verified
     expires = as_datetime(r.expires_at)
-    return finish({
-        "id": listing_key(r.id),
-        "facet": facet_terms(
-            kind="listing", type=r.type.value, direction=r.direction.value, country=r.country,
-            association=r.association, verified=int(verified), company=r.company_id, certification=certifications,
-            expiry=expires.strftime("%Y%m%d"), published=(r.published_at or datetime(2000, 1, 1)).strftime("%Y%m%d"),
-            deadline=r.interest_deadline.strftime("%Y%m%d") if r.interest_deadline else None,
-        ),
-        "concepts": repeat_by_weight(weights),
-        "body": Body((r.title or "", r.summary or "", company_name, text)),
-        "title": r.title or "",
-        "summary": r.summary or "",
-        "company": company_name,
-        "text": text,
-        "published": sort_number(r.published_at or datetime(2000, 1, 1)),
-        "deadline": sort_number(as_datetime(r.interest_deadline)),
-        "stored": {
-            "kind": "listing", "pk": r.id, "ref": r.ref or "", "company_id": r.company_id,
-            "type": r.type.value, "direction": r.direction.value, "country": r.country, "city": city,
-            "language": language, "concept_weights": weights, "capabilities": list(capabilities),
-            "certifications": list(certifications), "verified": verified, "has_capacity": bool(r.capacity_amount),
-            "expires": expires,
-        },
-    })
+    return finish(
+        {
+            "id": listing_key(r.id),
+            "facet": facet_terms(
+                kind="listing",
+                type=r.type.value,
+                direction=r.direction.value,
+                country=r.country,
+                association=r.association,
+                verified=int(verified),
+                company=r.company_id,
+                certification=certifications,
+                expiry=expires.strftime("%Y%m%d"),
+                published=(r.published_at or datetime(2000, 1, 1)).strftime("%Y%m%d"),
+                deadline=r.interest_deadline.strftime("%Y%m%d") if r.interest_deadline else None,
+            ),
+            "concepts": repeat_by_weight(weights),
+            "body": Body((r.title or "", r.summary or "", company_name, text)),
+            "title": r.title or "",
+            "summary": r.summary or "",
+            "company": company_name,
+            "text": text,
+            "published": sort_number(r.published_at or datetime(2000, 1, 1)),
+            "deadline": sort_number(as_datetime(r.interest_deadline)),
+            "stored": {
+                "kind": "listing",
+                "pk": r.id,
+                "ref": r.ref or "",
+                "company_id": r.company_id,
+                "type": r.type.value,
+                "direction": r.direction.value,
+                "country": r.country,
+                "city": city,
+                "language": language,
+                "concept_weights": weights,
+                "capabilities": list(capabilities),
+                "certifications": list(certifications),
+                "verified": verified,
+                "has_capacity": bool(r.capacity_amount),
+                "expires": expires,
+            },
+        }
+    )
 
 
 COMPANY_COLUMNS = (
-    Company.id, Company.ref, Company.name, Company.country, Company.city, Company.description, Company.capacity_amount,
-    Company.verified_at, Company.created_at, Company.languages, Association.code.label("association"),
+    Company.id,
+    Company.ref,
+    Company.name,
+    Company.country,
+    Company.city,
+    Company.description,
+    Company.capacity_amount,
+    Company.verified_at,
+    Company.created_at,
+    Company.languages,
+    Association.code.label("association"),
 )
 
 
@@ -215,26 +269,45 @@ def company_documents(conn, ids=None, vocab=None, batch: int = BATCH):
 def company_document(r, capabilities, certifications, vocab=None) -> dict:
     text = r.description or ""
     weights = concept_weights([(text, IN_TEXT, TEXT_CAP)], capabilities=capabilities, vocab=vocab)
-    return finish({
-        "id": company_key(r.id),
-        "facet": facet_terms(kind="company", country=r.country, association=r.association, verified=1,
-                             company=r.id, certification=certifications,
-                             published=(r.verified_at or r.created_at or datetime(2000, 1, 1)).strftime("%Y%m%d")),
-        "concepts": repeat_by_weight(weights),
-        "body": Body((r.name, r.city or "", "", text)),
-        "title": r.name,
-        "summary": r.city or "",
-        "company": "",
-        "text": text,
-        "published": sort_number(r.verified_at or r.created_at or datetime(2000, 1, 1)),
-        "deadline": sort_number(FAR_FUTURE),
-        "stored": {
-            "kind": "company", "pk": r.id, "ref": r.ref or "", "company_id": r.id, "type": "", "direction": "",
-            "country": r.country, "city": r.city or "", "language": detect_language(text),
-            "concept_weights": weights, "capabilities": list(capabilities), "certifications": list(certifications),
-            "verified": True, "has_capacity": bool(r.capacity_amount), "expires": FAR_FUTURE,
-        },
-    })
+    return finish(
+        {
+            "id": company_key(r.id),
+            "facet": facet_terms(
+                kind="company",
+                country=r.country,
+                association=r.association,
+                verified=1,
+                company=r.id,
+                certification=certifications,
+                published=(r.verified_at or r.created_at or datetime(2000, 1, 1)).strftime("%Y%m%d"),
+            ),
+            "concepts": repeat_by_weight(weights),
+            "body": Body((r.name, r.city or "", "", text)),
+            "title": r.name,
+            "summary": r.city or "",
+            "company": "",
+            "text": text,
+            "published": sort_number(r.verified_at or r.created_at or datetime(2000, 1, 1)),
+            "deadline": sort_number(FAR_FUTURE),
+            "stored": {
+                "kind": "company",
+                "pk": r.id,
+                "ref": r.ref or "",
+                "company_id": r.id,
+                "type": "",
+                "direction": "",
+                "country": r.country,
+                "city": r.city or "",
+                "language": detect_language(text),
+                "concept_weights": weights,
+                "capabilities": list(capabilities),
+                "certifications": list(certifications),
+                "verified": True,
+                "has_capacity": bool(r.capacity_amount),
+                "expires": FAR_FUTURE,
+            },
+        }
+    )
 
 
 def _batches(conn, base, id_column, ids, batch):
@@ -242,7 +315,7 @@ def _batches(conn, base, id_column, ids, batch):
     if ids is not None:
         ids = sorted(set(ids))
         for i in range(0, len(ids), batch):
-            rows = conn.execute(base.where(id_column.in_(ids[i:i + batch]))).all()
+            rows = conn.execute(base.where(id_column.in_(ids[i : i + batch]))).all()
             if rows:
                 yield rows
         return

@@ -9,7 +9,9 @@ from .query import MAX_QUERY_CHARS
 
 
 class SearchForm(FlaskForm):
-    q = SearchField(_l("Search"), validators=[Optional()], render_kw={"maxlength": MAX_QUERY_CHARS * 2, "autocomplete": "off"})
+    q = SearchField(
+        _l("Search"), validators=[Optional()], render_kw={"maxlength": MAX_QUERY_CHARS * 2, "autocomplete": "off"}
+    )
     sort = SelectField(
         _l("Sort by"),
         choices=[("relevance", _l("Relevance")), ("newest", _l("Newest")), ("deadline", _l("Deadline"))],

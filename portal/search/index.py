@@ -44,7 +44,11 @@ def index_dir(app=None) -> str:
 
 
 def lock_timeout() -> float:
-    return float(current_app.config.get("INDEX_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)) if has_app_context() else DEFAULT_LOCK_TIMEOUT
+    return (
+        float(current_app.config.get("INDEX_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+        if has_app_context()
+        else DEFAULT_LOCK_TIMEOUT
+    )
 
 
 def current_version(base: str) -> str | None:
@@ -291,8 +295,10 @@ def build_parallel(base: str, url: str, procs: int, progress=None, limitmb: int 
     ix = whoosh_index.create_in(path, make_schema())
     ctx = multiprocessing.get_context("fork")
     counter, queue = ctx.Value("i", 0), ctx.Queue()
-    workers = [ctx.Process(target=_build_part, args=(url, path, i, procs, limitmb, counter, queue), daemon=True)
-               for i in range(procs)]
+    workers = [
+        ctx.Process(target=_build_part, args=(url, path, i, procs, limitmb, counter, queue), daemon=True)
+        for i in range(procs)
+    ]
     try:
         for worker in workers:
             worker.start()
@@ -406,7 +412,8 @@ def rebuild(base: str | None = None, progress=None) -> dict:
         if procs > 1:
             db.engine.dispose()  # the workers are forked: they must not share pooled connections
             name, stats["listings"], stats["companies"] = build_parallel(
-                base, url.render_as_string(hide_password=False), procs, progress)
+                base, url.render_as_string(hide_password=False), procs, progress
+            )
         else:
             with db.engine.connect() as conn:  # one transaction: one consistent snapshot of the database
 
@@ -429,8 +436,14 @@ def rebuild(base: str | None = None, progress=None) -> dict:
                 pass
     remove_old_versions(base, keep={name, old})
     forget_request_searcher(base)
-    stats.update(documents=stats["listings"] + stats["companies"], seconds=build_seconds, replayed=replayed,
-                 rate=stats["listings"] / build_seconds if build_seconds else 0.0, version=name, processes=procs)
+    stats.update(
+        documents=stats["listings"] + stats["companies"],
+        seconds=build_seconds,
+        replayed=replayed,
+        rate=stats["listings"] / build_seconds if build_seconds else 0.0,
+        version=name,
+        processes=procs,
+    )
     return stats
 
 

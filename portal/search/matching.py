@@ -86,10 +86,18 @@ class Profile:
 def profile_from_doc(doc: dict) -> Profile:
     st = doc["stored"]
     return Profile(
-        key=doc["id"], pk=st["pk"], kind=st["kind"], type=st["type"], direction=st["direction"],
-        country=st["country"], city=st["city"], company_id=str(st["company_id"]), weights=dict(st["concept_weights"]),
+        key=doc["id"],
+        pk=st["pk"],
+        kind=st["kind"],
+        type=st["type"],
+        direction=st["direction"],
+        country=st["country"],
+        city=st["city"],
+        company_id=str(st["company_id"]),
+        weights=dict(st["concept_weights"]),
         text=" ".join(doc.get(f) or "" for f in ("title", "summary", "text")),
-        capabilities=set(st["capabilities"]), certifications=set(st["certifications"]),
+        capabilities=set(st["capabilities"]),
+        certifications=set(st["certifications"]),
     )
 
 
@@ -122,8 +130,10 @@ def idf_table(sets: B.DocSets) -> dict[str, float]:
     if hit is None:
         live = visible_set(sets, "listing")
         n = max(1, live.bit_count())
-        hit = {c: math.log(1 + n / max(1, (live & sets.term("concepts", c)).bit_count()))
-               for c in sets.field_values("concepts")}
+        hit = {
+            c: math.log(1 + n / max(1, (live & sets.term("concepts", c)).bit_count()))
+            for c in sets.field_values("concepts")
+        }
         sets.extra["concept_idf"] = hit
     return hit
 
@@ -132,8 +142,10 @@ def pool_idf(sets: B.DocSets, pool: int) -> dict[str, float]:
     """idf of every concept among the candidates: a concept they all share (say, training among
     training offers) cannot tell them apart, however rare it is over the whole index."""
     n = pool.bit_count()
-    return {c: math.log(1 + (n + 1) / ((pool & sets.term("concepts", c)).bit_count() + 1))
-            for c in sets.field_values("concepts")}
+    return {
+        c: math.log(1 + (n + 1) / ((pool & sets.term("concepts", c)).bit_count() + 1))
+        for c in sets.field_values("concepts")
+    }
 
 
 def concept_vector(weights: dict, idf: dict, facets: dict) -> dict[str, float]:
@@ -233,8 +245,9 @@ def find_matches(listing, limit: int = 5, same_country: bool = True, with_reason
     return match_profile(searcher, docsets(searcher, cache), prof, limit, same_country, with_reasons)
 
 
-def match_profile(searcher, sets: B.DocSets, prof: Profile, limit: int = 5, same_country: bool = True,
-                  with_reasons: bool = True) -> list[Match]:
+def match_profile(
+    searcher, sets: B.DocSets, prof: Profile, limit: int = 5, same_country: bool = True, with_reasons: bool = True
+) -> list[Match]:
     allowed = candidate_set(sets, prof)
     if not same_country and prof.country in OTHER_COUNTRY:
         allowed &= sets.facet("country", OTHER_COUNTRY[prof.country])
@@ -291,8 +304,10 @@ def listing_matches(listing, limit: int = 5) -> list[Match]:
 def dashboard_matches(company, listings: int = 5, per_listing: int = 3) -> list[tuple]:
     """[(listing, matches)] for the company's most recent live listings that have matches."""
     rows = db.session.scalars(
-        sa.select(Listing).where(Listing.company_id == company.id, Listing.live_clause())
-        .order_by(Listing.published_at.desc(), Listing.id.desc()).limit(listings)
+        sa.select(Listing)
+        .where(Listing.company_id == company.id, Listing.live_clause())
+        .order_by(Listing.published_at.desc(), Listing.id.desc())
+        .limit(listings)
     ).all()
     groups = []
     for listing in rows:
@@ -413,9 +428,16 @@ def company_suggestions(company, limit: int = 5) -> list[Match]:
     for m in matches:
         m.reasons = company_reasons(prof, m.obj, facets)
     ids = [m.pk for m in matches]
-    rows = {c.id: c for c in db.session.scalars(
-        sa.select(Company).where(Company.id.in_(ids), Company.status == VerificationStatus.verified)
-    )} if ids else {}
+    rows = (
+        {
+            c.id: c
+            for c in db.session.scalars(
+                sa.select(Company).where(Company.id.in_(ids), Company.status == VerificationStatus.verified)
+            )
+        }
+        if ids
+        else {}
+    )
     kept = []
     for m in matches:
         if m.pk in rows:
@@ -427,8 +449,10 @@ def company_suggestions(company, limit: int = 5) -> list[Match]:
 def company_reasons(prof: Profile, cand: dict, facets: dict) -> list[str]:
     reasons = []
     cweights = cand["concept_weights"]
-    shared = sorted((c for c in prof.weights if c in cweights and facets.get(c) != "service"),
-                    key=lambda c: -(prof.weights[c] * cweights[c]))
+    shared = sorted(
+        (c for c in prof.weights if c in cweights and facets.get(c) != "service"),
+        key=lambda c: -(prof.weights[c] * cweights[c]),
+    )
     if shared:
         reasons.append(_("Both work with %(terms)s", terms=labels(shared[:4])))
     caps = set(cand["capabilities"])

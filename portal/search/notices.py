@@ -28,14 +28,18 @@ def listing_link(listing_id: int) -> str:
 
 def notify_listing(listing, limit: int = 5, min_score: float = MIN_SCORE) -> int:
     """Record and notify this listing's new matches (other country only); return how many were new."""
-    matches = [m for m in find_matches(listing, limit=limit, same_country=False, with_reasons=False)
-               if m.score >= min_score]
+    matches = [
+        m for m in find_matches(listing, limit=limit, same_country=False, with_reasons=False) if m.score >= min_score
+    ]
     if not matches:
         return 0
-    known = set(db.session.scalars(
-        sa.select(MatchNotice.match_id).where(MatchNotice.listing_id == listing.id,
-                                              MatchNotice.match_id.in_([m.pk for m in matches]))
-    ))
+    known = set(
+        db.session.scalars(
+            sa.select(MatchNotice.match_id).where(
+                MatchNotice.listing_id == listing.id, MatchNotice.match_id.in_([m.pk for m in matches])
+            )
+        )
+    )
     new = [m for m in matches if m.pk not in known]
     if not new:
         return 0
@@ -47,7 +51,8 @@ def notify_listing(listing, limit: int = 5, min_score: float = MIN_SCORE) -> int
             text = ngettext(
                 "%(num)d new match for your listing “%(title)s”.",
                 "%(num)d new matches for your listing “%(title)s”.",
-                len(new), title=listing.title,
+                len(new),
+                title=listing.title,
             )
             notify(user, text, link + "#matches", email_subject=text)
     return len(new)

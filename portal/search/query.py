@@ -314,8 +314,16 @@ def kinds_for(user) -> tuple[str, ...]:
     return ("listing", "company") if user is not None and user.is_authenticated else ("listing",)
 
 
-def search(text: str, user=None, kind: str = "listing", filters: dict | None = None, verified_only: bool = False,
-           sort: str = "relevance", page: int = 1, per_page: int = 10) -> SearchResult:
+def search(
+    text: str,
+    user=None,
+    kind: str = "listing",
+    filters: dict | None = None,
+    verified_only: bool = False,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 10,
+) -> SearchResult:
     text = " ".join((text or "").split())
     result = SearchResult(q=text, kind=kind)
     if len(text) > MAX_QUERY_CHARS:
@@ -370,8 +378,9 @@ def search(text: str, user=None, kind: str = "listing", filters: dict | None = N
         result.hits = ranked_hits(sets, q, matched, kind, sort, page, per_page)
     if result.total < 3:
         result.suggestion = did_you_mean(searcher, text)
-    result.page = HitPagination(page=page, per_page=per_page, max_per_page=None, error_out=False,
-                                items=result.hits, total=result.total)
+    result.page = HitPagination(
+        page=page, per_page=per_page, max_per_page=None, error_out=False, items=result.hits, total=result.total
+    )
     return result
 
 
@@ -383,17 +392,19 @@ def ranked_hits(sets: B.DocSets, q, matched: int, kind: str, sort: str, page: in
         order = by_date(sets, matched, "deadline", False, k)
     else:
         order = rank(sets, q, matched, k)
-    stored = [sets.searcher.stored_fields(d) for d in order[(page - 1) * per_page: k]]
+    stored = [sets.searcher.stored_fields(d) for d in order[(page - 1) * per_page : k]]
     found = [(doc, split_key(doc["id"])) for doc in stored]
     ids = [pk for _doc, (_k, pk) in found]
     if kind == "listing":
         rows = db.session.scalars(
-            sa.select(Listing).where(Listing.id.in_(ids), Listing.live_clause())
+            sa.select(Listing)
+            .where(Listing.id.in_(ids), Listing.live_clause())
             .options(joinedload(Listing.company), selectinload(Listing.tags))
         ).all()
     else:
         rows = db.session.scalars(
-            sa.select(Company).where(Company.id.in_(ids), Company.status == VerificationStatus.verified)
+            sa.select(Company)
+            .where(Company.id.in_(ids), Company.status == VerificationStatus.verified)
             .options(selectinload(Company.capabilities))
         ).all()
     by_id = {r.id: r for r in rows}
@@ -443,7 +454,7 @@ def did_you_mean(searcher, text: str) -> str | None:
     last = 0
     for m in WORD.finditer(text):
         word = m.group()
-        out.append(text[last:m.start()])
+        out.append(text[last : m.start()])
         last = m.end()
         surface, stem, stop = normalize(word)
         replacement = word

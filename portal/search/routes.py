@@ -35,11 +35,22 @@ def search():
     filters = {name: request.args.getlist(name) for name in FACETS if request.args.getlist(name)}
     page = request.args.get("page", 1, type=int) or 1
     result = run_search(
-        form.q.data or "", user=current_user, kind=request.args.get("kind", "listing"), filters=filters,
-        verified_only=form.verified.data, sort=sort, page=page, per_page=PER_PAGE,
+        form.q.data or "",
+        user=current_user,
+        kind=request.args.get("kind", "listing"),
+        filters=filters,
+        verified_only=form.verified.data,
+        sort=sort,
+        page=page,
+        per_page=PER_PAGE,
     )
     return render_template(
-        "search/search.html", form=form, result=result, filters=filters, facet_url=facet_url, kind_url=kind_url,
+        "search/search.html",
+        form=form,
+        result=result,
+        filters=filters,
+        facet_url=facet_url,
+        kind_url=kind_url,
         examples=EXAMPLES,
     )
 

@@ -116,9 +116,9 @@ def apply(base: str, changes: dict) -> int:
     company_ids = set(changes["companies"])
     with db.engine.connect() as conn:
         if changes["cascade"]:
-            listing_ids |= set(conn.execute(
-                sa.select(Listing.id).where(Listing.company_id.in_(changes["cascade"]))
-            ).scalars())
+            listing_ids |= set(
+                conn.execute(sa.select(Listing.id).where(Listing.company_id.in_(changes["cascade"]))).scalars()
+            )
         docs = dict(documents.listing_documents(conn, listing_ids))
         docs.update(documents.company_documents(conn, company_ids))
         keys = {documents.listing_key(i) for i in listing_ids} | {documents.company_key(i) for i in company_ids}
@@ -132,7 +132,9 @@ def apply(base: str, changes: dict) -> int:
         # Listings of a deleted company vanish by the database's ON DELETE CASCADE, unseen by the
         # session: clear every listing of a cascading company, then add back the live ones.
         for company_id in sorted(changes["cascade"]):
-            w.delete_by_query(query.And([query.Term("facet", "kind:listing"), query.Term("facet", f"company:{company_id}")]))
+            w.delete_by_query(
+                query.And([query.Term("facet", "kind:listing"), query.Term("facet", f"company:{company_id}")])
+            )
         for key in sorted(keys):
             doc = docs.get(key)
             if doc is None:

@@ -13,7 +13,10 @@ class VerifyForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason (the company sees it)"),
-        validators=[DataRequired(message=_l("Please give a reason: the company needs to know what to fix.")), Length(max=2000)],
+        validators=[
+            DataRequired(message=_l("Please give a reason: the company needs to know what to fix.")),
+            Length(max=2000),
+        ],
         filters=[lambda s: s.strip() if s else s],
     )
     submit = SubmitField(_l("Reject"))

@@ -116,8 +116,15 @@ def render_audit(association_id, endpoint):
     page = db.paginate(services.audit_select(association_id, action), per_page=current_app.config["PAGE_SIZE"])
     associations = dict(db.session.execute(sa.select(Association.id, Association.code)).all())
     company_ids = {e.object_id for e in page.items if e.object_type == "company"}
-    company_names = dict(db.session.execute(sa.select(Company.id, Company.name).where(Company.id.in_(company_ids))).all())
+    company_names = dict(
+        db.session.execute(sa.select(Company.id, Company.name).where(Company.id.in_(company_ids))).all()
+    )
     return render_template(
-        "verification/audit.html", page=page, form=form, endpoint=endpoint, associations=associations,
-        company_names=company_names, all_associations=association_id is None,
+        "verification/audit.html",
+        page=page,
+        form=form,
+        endpoint=endpoint,
+        associations=associations,
+        company_names=company_names,
+        all_associations=association_id is None,
     )

@@ -62,7 +62,9 @@ def queue_select(association_id: int, status: VerificationStatus):
 
 def status_counts(association_id: int) -> dict:
     rows = db.session.execute(
-        sa.select(Company.status, sa.func.count()).where(Company.association_id == association_id).group_by(Company.status)
+        sa.select(Company.status, sa.func.count())
+        .where(Company.association_id == association_id)
+        .group_by(Company.status)
     ).all()
     counts = {status.value: 0 for status in VerificationStatus}
     counts.update({status.value: n for status, n in rows})
@@ -81,7 +83,10 @@ def verify_company(actor, company: Company) -> None:
     audit(actor, "company.verify", "company", company.id, association_id=company.association_id)
     _tell_owner(
         company,
-        lambda: _("Your association verified %(name)s. Your profile and listings can now be seen by all members.", name=company.name),
+        lambda: _(
+            "Your association verified %(name)s. Your profile and listings can now be seen by all members.",
+            name=company.name,
+        ),
         lambda: _("Your company is verified on Leather Bridge"),
     )
 
@@ -105,7 +110,11 @@ def revoke_verification(actor, company: Company, reason: str) -> None:
     audit(actor, "company.revoke", "company", company.id, association_id=company.association_id, reason=reason)
     _tell_owner(
         company,
-        lambda: _("Your association revoked the verification of %(name)s. Reason: %(reason)s", name=company.name, reason=reason),
+        lambda: _(
+            "Your association revoked the verification of %(name)s. Reason: %(reason)s",
+            name=company.name,
+            reason=reason,
+        ),
         lambda: _("The verification of your company on Leather Bridge was revoked"),
     )
 
@@ -148,6 +157,8 @@ def audit_actions(association_id: int | None = None) -> list[str]:
 def company_history(company: Company) -> list[AuditLog]:
     return list(
         db.session.scalars(
-            audit_select(company.association_id).where(AuditLog.object_type == "company", AuditLog.object_id == company.id)
+            audit_select(company.association_id).where(
+                AuditLog.object_type == "company", AuditLog.object_id == company.id
+            )
         )
     )

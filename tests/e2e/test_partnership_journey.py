@@ -36,20 +36,23 @@ def open_conversation(page):
     page.locator(".list-group-item").first.click()
 
 
-def test_kazakh_member_and_pakistani_tannery_go_from_search_to_confirmed_partnership(page, live_server, log_in,
-                                                                                    demo_listings):
+def test_kazakh_member_and_pakistani_tannery_go_from_search_to_confirmed_partnership(
+    page, live_server, log_in, demo_listings
+):
     # The Kazakh hide collector finds the Pakistani training offer through search and sends interest.
     log_in(KZ)
     page.goto("/search?q=chrome+tanning+training")
     page.get_by_role("link", name=re.compile(r"^Chrome tanning and ETP operation training")).first.click()
     expect(page.get_by_role("heading", name=OFFER)).to_be_visible()
     page.get_by_label("Your message").fill(
-        "We are starting a wet-blue line in Shymkent and would like to send three technicians to your course.")
+        "We are starting a wet-blue line in Shymkent and would like to send three technicians to your course."
+    )
     page.get_by_label("What your company brings").fill("6,000 cattle hides a month; a new beamhouse.")
     page.get_by_role("button", name="Send expression of interest").click()
     expect(page.get_by_text("Your expression of interest was sent.")).to_be_visible()
-    assert live_server.query("SELECT subject FROM outbox_message WHERE recipient = :to AND subject LIKE :s",
-                             to=PK, s="New interest%")
+    assert live_server.query(
+        "SELECT subject FROM outbox_message WHERE recipient = :to AND subject LIKE :s", to=PK, s="New interest%"
+    )
     log_out(page)
 
     # The Pakistani owner accepts from the partnership inbox and writes first.

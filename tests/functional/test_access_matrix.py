@@ -23,18 +23,44 @@ ROLES = ("anonymous", "member", "staff", "admin")
 
 # Anyone may GET these, logged in or not.
 PUBLIC_ENDPOINTS = {
-    "main.index", "main.healthz",
-    "auth.register", "auth.login", "auth.reset_request", "auth.reset_password", "auth.confirm", "auth.set_language",
-    "companies.directory", "companies.profile", "companies.logo", "companies.accept_invitation",
-    "listings.index", "listings.detail", "search.search", "alerts.unsubscribe",
+    "main.index",
+    "main.healthz",
+    "auth.register",
+    "auth.login",
+    "auth.reset_request",
+    "auth.reset_password",
+    "auth.confirm",
+    "auth.set_language",
+    "companies.directory",
+    "companies.profile",
+    "companies.logo",
+    "companies.accept_invitation",
+    "listings.index",
+    "listings.detail",
+    "search.search",
+    "alerts.unsubscribe",
 }
 # Any logged-in user; anonymous visitors are sent to the login page.
 LOGIN_ENDPOINTS = {
-    "main.dashboard", "main.notifications", "main.notifications_read",
-    "auth.resend_confirmation", "auth.logout", "auth.settings", "auth.change_password",
-    "companies.create", "companies.edit", "companies.upload_logo", "companies.remove_logo", "companies.colleagues",
-    "companies.revoke_invitation", "companies.remove_colleague",
-    "listings.mine", "listings.create", "listings.edit", "listings.owner_action", "listings.flag",
+    "main.dashboard",
+    "main.notifications",
+    "main.notifications_read",
+    "auth.resend_confirmation",
+    "auth.logout",
+    "auth.settings",
+    "auth.change_password",
+    "companies.create",
+    "companies.edit",
+    "companies.upload_logo",
+    "companies.remove_logo",
+    "companies.colleagues",
+    "companies.revoke_invitation",
+    "companies.remove_colleague",
+    "listings.mine",
+    "listings.create",
+    "listings.edit",
+    "listings.owner_action",
+    "listings.flag",
 }
 # Endpoints inside an area that answer differently from the rest of it.
 # Admins may read the moderation queue (they run the portal) but only staff decide.
@@ -70,7 +96,10 @@ URL_ARGS = {
     "listing_id": lambda w: w.listing.id,
     "action": lambda w: "withdraw",
     # Objects only their participants may open: an id that is not theirs must not fail either.
-    **{name: (lambda w: 1) for name in ("search_id", "conversation_id", "attachment_id", "interest_id", "meeting_id", "outcome_id")},
+    **{
+        name: (lambda w: 1)
+        for name in ("search_id", "conversation_id", "attachment_id", "interest_id", "meeting_id", "outcome_id")
+    },
     "term_id": lambda w: "hide_cattle",
     "token": lambda w: "not-a-real-token",
     "code": lambda w: "en",
@@ -95,7 +124,10 @@ def collect_rules():
     app = create_app({**vars_of(TestConfig), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     rules = [r for r in app.url_map.iter_rules() if r.endpoint not in SKIPPED_ENDPOINTS]
     return sorted(
-        (SimpleNamespace(rule=r.rule, endpoint=r.endpoint, arguments=sorted(r.arguments), methods=r.methods) for r in rules),
+        (
+            SimpleNamespace(rule=r.rule, endpoint=r.endpoint, arguments=sorted(r.arguments), methods=r.methods)
+            for r in rules
+        ),
         key=lambda r: r.rule,
     )
 
@@ -107,8 +139,14 @@ RULES = collect_rules()
 def world(_database, tmp_path_factory):
     """One app and one set of logged-in clients for the whole matrix: each check is then a single request."""
     tmp = tmp_path_factory.mktemp("matrix")
-    app = create_app({**vars_of(TestConfig), "SQLALCHEMY_DATABASE_URI": _database,
-                      "INDEX_DIR": str(tmp / "index"), "UPLOAD_DIR": str(tmp / "uploads")})
+    app = create_app(
+        {
+            **vars_of(TestConfig),
+            "SQLALCHEMY_DATABASE_URI": _database,
+            "INDEX_DIR": str(tmp / "index"),
+            "UPLOAD_DIR": str(tmp / "uploads"),
+        }
+    )
     app.test_client_class = FreshContextClient
     with app.app_context():
         empty_tables()
@@ -121,9 +159,16 @@ def world(_database, tmp_path_factory):
             "admin": factories.make_user(email="admin@matrix.example", role="admin"),
         }
         target = factories.make_user(email="target@matrix.example", company=company)
-        listing = Listing(company_id=company.id, direction=Direction.offer, type=ListingType.training,
-                          title="Chrome tanning course", summary="Two weeks in Sialkot", status=ListingStatus.published,
-                          published_at=utcnow(), expires_at=utcnow() + timedelta(days=60))
+        listing = Listing(
+            company_id=company.id,
+            direction=Direction.offer,
+            type=ListingType.training,
+            title="Chrome tanning course",
+            summary="Two weeks in Sialkot",
+            status=ListingStatus.published,
+            published_at=utcnow(),
+            expires_at=utcnow() + timedelta(days=60),
+        )
         db.session.add(listing)
         db.session.commit()
         clients = {"anonymous": app.test_client()}

@@ -57,7 +57,9 @@ def test_overview_counts_companies_by_status_per_association_and_users_by_role(c
 
 def test_admin_creates_association_with_uppercased_code_and_audit(client, login, admin):
     login(admin)
-    response = client.post("/admin/associations/new", data={"code": " tla ", "name": "Turkestan Leather Alliance", "country": "kz"})
+    response = client.post(
+        "/admin/associations/new", data={"code": " tla ", "name": "Turkestan Leather Alliance", "country": "kz"}
+    )
     assert response.status_code == 302
     created = db.session.scalar(sa.select(Association).where(Association.code == "TLA"))
     assert created.name == "Turkestan Leather Alliance" and created.country == "KZ"
@@ -65,7 +67,9 @@ def test_admin_creates_association_with_uppercased_code_and_audit(client, login,
     assert row.actor_id == admin.id and row.object_id == created.id and row.detail["code"] == "TLA"
 
 
-@pytest.mark.parametrize("code, message", [("pta", "already uses this code"), ("X", "2 to 16"), ("TOO-LONG!", "2 to 16")])
+@pytest.mark.parametrize(
+    "code, message", [("pta", "already uses this code"), ("X", "2 to 16"), ("TOO-LONG!", "2 to 16")]
+)
 def test_association_code_must_be_unique_and_well_formed(client, login, admin, code, message):
     login(admin)
     response = client.post("/admin/associations/new", data={"code": code, "name": "Typed Name Stays", "country": "PK"})
@@ -77,8 +81,10 @@ def test_association_code_must_be_unique_and_well_formed(client, login, admin, c
 def test_admin_edits_association_and_keeps_own_code(client, login, admin):
     pta = factories.association("PTA")
     login(admin)
-    response = client.post(f"/admin/associations/{pta.id}/edit",
-                           data={"code": "PTA", "name": "Pakistan Tanners Association (Lahore)", "country": "PK"})
+    response = client.post(
+        f"/admin/associations/{pta.id}/edit",
+        data={"code": "PTA", "name": "Pakistan Tanners Association (Lahore)", "country": "PK"},
+    )
     assert response.status_code == 302
     assert db.session.get(Association, pta.id).name == "Pakistan Tanners Association (Lahore)"
     row = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "association.update"))
@@ -100,7 +106,9 @@ def test_new_staff_sets_password_by_mailed_link_and_sees_only_their_association(
     login(admin)
     client.post("/admin/associations/new", data={"code": "TLA", "name": "Turkestan Leather Alliance", "country": "KZ"})
     tla = db.session.scalar(sa.select(Association).where(Association.code == "TLA"))
-    response = client.post("/admin/staff/new", data={"name": "Aruzhan Bekova", "email": "Aruzhan@TLA.example", "association": tla.id})
+    response = client.post(
+        "/admin/staff/new", data={"name": "Aruzhan Bekova", "email": "Aruzhan@TLA.example", "association": tla.id}
+    )
     assert response.status_code == 302
     staff = db.session.scalar(sa.select(User).where(User.email == "aruzhan@tla.example"))
     assert staff.role.value == "staff" and staff.association_id == tla.id
@@ -110,15 +118,23 @@ def test_new_staff_sets_password_by_mailed_link_and_sees_only_their_association(
 
     newcomer = app.test_client()
     path = link_in(last_mail("aruzhan@tla.example"))
-    assert newcomer.post(path, data={"password": "her-own-secret-77", "password2": "her-own-secret-77"}).status_code == 302
-    assert newcomer.post("/auth/login", data={"email": "aruzhan@tla.example", "password": "her-own-secret-77"}).status_code == 302
+    assert (
+        newcomer.post(path, data={"password": "her-own-secret-77", "password2": "her-own-secret-77"}).status_code == 302
+    )
+    assert (
+        newcomer.post("/auth/login", data={"email": "aruzhan@tla.example", "password": "her-own-secret-77"}).status_code
+        == 302
+    )
     html = newcomer.get("/staff/verification").get_data(as_text=True)
     assert "Turkestan Sheepskins" in html and "Karachi Unverified Tannery" not in html
 
 
 def test_staff_form_refuses_existing_email_and_keeps_input(client, login, admin, pta_staff):
     login(admin)
-    response = client.post("/admin/staff/new", data={"name": "Second Try", "email": pta_staff.email, "association": pta_staff.association_id})
+    response = client.post(
+        "/admin/staff/new",
+        data={"name": "Second Try", "email": pta_staff.email, "association": pta_staff.association_id},
+    )
     html = response.get_data(as_text=True)
     assert "already exists" in html and 'value="Second Try"' in html
     assert actions() == []
@@ -127,15 +143,26 @@ def test_staff_form_refuses_existing_email_and_keeps_input(client, login, admin,
 def test_staff_role_and_association_come_from_the_form_choice_only(client, login, admin):
     login(admin)
     kla = factories.association("KLA")
-    client.post("/admin/staff/new", data={"name": "Forger", "email": "forger@example.org", "association": kla.id,
-                                          "role": "admin", "active": "0", "association_id": 1})
+    client.post(
+        "/admin/staff/new",
+        data={
+            "name": "Forger",
+            "email": "forger@example.org",
+            "association": kla.id,
+            "role": "admin",
+            "active": "0",
+            "association_id": 1,
+        },
+    )
     user = db.session.scalar(sa.select(User).where(User.email == "forger@example.org"))
     assert user.role.value == "staff" and user.association_id == kla.id and user.active
 
 
 def test_unknown_association_is_refused(client, login, admin):
     login(admin)
-    response = client.post("/admin/staff/new", data={"name": "Nobody", "email": "nobody@example.org", "association": 999})
+    response = client.post(
+        "/admin/staff/new", data={"name": "Nobody", "email": "nobody@example.org", "association": 999}
+    )
     assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(User).where(User.email == "nobody@example.org")) is None
 
@@ -149,9 +176,15 @@ def test_deactivated_staff_is_logged_out_and_cannot_log_in_until_reactivated(app
     assert client.post(f"/admin/users/{pta_staff.id}/deactivate").status_code == 302
     response = staff_client.get("/staff/verification")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
-    assert staff_client.post("/auth/login", data={"email": pta_staff.email, "password": factories.PASSWORD}).status_code == 200
+    assert (
+        staff_client.post("/auth/login", data={"email": pta_staff.email, "password": factories.PASSWORD}).status_code
+        == 200
+    )
     client.post(f"/admin/users/{pta_staff.id}/reactivate")
-    assert staff_client.post("/auth/login", data={"email": pta_staff.email, "password": factories.PASSWORD}).status_code == 302
+    assert (
+        staff_client.post("/auth/login", data={"email": pta_staff.email, "password": factories.PASSWORD}).status_code
+        == 302
+    )
     assert actions() == ["user.deactivate", "user.reactivate"]
 
 
@@ -177,7 +210,9 @@ def test_users_list_searches_filters_and_paginates(app, client, login, admin):
     login(admin)
     first = client.get("/admin/users?q=SADDLER").get_data(as_text=True)
     second = client.get("/admin/users?q=saddler&page=2").get_data(as_text=True)
-    assert "saddler0@" in first and "saddler1@" in first and "saddler2@" not in first and "other@example.kz" not in first
+    assert (
+        "saddler0@" in first and "saddler1@" in first and "saddler2@" not in first and "other@example.kz" not in first
+    )
     assert "saddler2@" in second and "3 in all" in second
     staff_only = client.get("/admin/users?role=staff").get_data(as_text=True)
     assert "saddler0@" not in staff_only
@@ -189,11 +224,19 @@ def test_users_list_searches_filters_and_paginates(app, client, login, admin):
 
 def test_added_term_shows_up_in_the_vocabulary(client, login, admin):
     login(admin)
-    response = client.post("/admin/taxonomy/new", data={
-        "id": "seg_belts", "facet": "segment",
-        "label_en": "Belts", "label_ru": "Ремни", "label_kk": "Белдіктер", "label_ur": "بیلٹ",
-        "synonyms_en": "belt, waist belt,  belts ,belt", "synonyms_ur": "بیلٹ، کمر بند",
-    })
+    response = client.post(
+        "/admin/taxonomy/new",
+        data={
+            "id": "seg_belts",
+            "facet": "segment",
+            "label_en": "Belts",
+            "label_ru": "Ремни",
+            "label_kk": "Белдіктер",
+            "label_ur": "بیلٹ",
+            "synonyms_en": "belt, waist belt,  belts ,belt",
+            "synonyms_ur": "بیلٹ، کمر بند",
+        },
+    )
     assert response.status_code == 302
     term = fresh_vocabulary().terms["seg_belts"]
     assert term.facet == "segment" and term.label("ru") == "Ремни"
@@ -215,10 +258,18 @@ def test_label_override_of_a_builtin_term_shows_up_and_keeps_builtin_synonyms(cl
     login(admin)
     form = client.get("/admin/taxonomy/hide_cattle/edit").get_data(as_text=True)
     assert 'value="Cattle hides"' in form
-    response = client.post("/admin/taxonomy/hide_cattle/edit", data={
-        "label_en": "Cow and buffalo hides", "label_ru": "Шкуры КРС", "label_kk": "", "label_ur": "",
-        "synonyms_en": "rawhide, cow", "facet": "cert", "id": "hijacked",
-    })
+    response = client.post(
+        "/admin/taxonomy/hide_cattle/edit",
+        data={
+            "label_en": "Cow and buffalo hides",
+            "label_ru": "Шкуры КРС",
+            "label_kk": "",
+            "label_ur": "",
+            "synonyms_en": "rawhide, cow",
+            "facet": "cert",
+            "id": "hijacked",
+        },
+    )
     assert response.status_code == 302
     term = fresh_vocabulary().terms["hide_cattle"]
     assert term.label("en") == "Cow and buffalo hides" and term.facet == "hide"
@@ -240,8 +291,16 @@ def test_unknown_term_is_404(client, login, admin):
 def test_non_admins_cannot_create_associations_or_staff(request, client, login, who):
     user = request.getfixturevalue(who)
     login(user)
-    assert client.post("/admin/associations/new", data={"code": "EVIL", "name": "Evil", "country": "PK"}).status_code == 403
-    assert client.post("/admin/staff/new", data={"name": "Evil", "email": "evil@example.org", "association": 1}).status_code == 403
+    assert (
+        client.post("/admin/associations/new", data={"code": "EVIL", "name": "Evil", "country": "PK"}).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/admin/staff/new", data={"name": "Evil", "email": "evil@example.org", "association": 1}
+        ).status_code
+        == 403
+    )
     assert client.post(f"/admin/users/{user.id}/deactivate").status_code == 403
     assert db.session.scalar(sa.select(Association).where(Association.code == "EVIL")) is None
     assert db.session.scalar(sa.select(User).where(User.email == "evil@example.org")) is None
@@ -258,7 +317,9 @@ def test_admin_audit_log_shows_every_association_newest_first_and_filters(client
     staff_client.post(f"/staff/companies/{kla_company.id}/verify")
     login(admin)
     html = client.get("/admin/audit").get_data(as_text=True)
-    assert "Pakistani reason" in html and html.index("<code>company.verify</code>") < html.index("<code>company.reject</code>")
+    assert "Pakistani reason" in html and html.index("<code>company.verify</code>") < html.index(
+        "<code>company.reject</code>"
+    )
     filtered = client.get("/admin/audit?action=company.verify").get_data(as_text=True)
     assert "Pakistani reason" not in filtered and "Steppe Hides" in filtered and "Punjab Hides" not in filtered
     assert db.session.get(type(kla_company), kla_company.id).status is VerificationStatus.verified

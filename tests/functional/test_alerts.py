@@ -27,8 +27,9 @@ def send(runner) -> str:
 
 
 def alerts_to(email) -> list[OutboxMessage]:
-    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == email)
-                                   .order_by(OutboxMessage.id)))
+    return list(
+        db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id))
+    )
 
 
 def unsubscribe_path(saved) -> str:
@@ -38,14 +39,23 @@ def unsubscribe_path(saved) -> str:
 
 def test_member_saves_the_current_search_with_its_filters(client, login, kz_member):
     login(kz_member)
-    response = client.post("/alerts/save", data={
-        "name": "Wet blue from Pakistan", "frequency": "weekly",
-        "search_args": "q=wet+blue&country=PK&type=trade&type=training&page=3&status=draft", "next": "/search?q=wet+blue",
-    })
+    response = client.post(
+        "/alerts/save",
+        data={
+            "name": "Wet blue from Pakistan",
+            "frequency": "weekly",
+            "search_args": "q=wet+blue&country=PK&type=trade&type=training&page=3&status=draft",
+            "next": "/search?q=wet+blue",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/search?q=wet+blue"
     saved = db.session.scalar(sa.select(SavedSearch))
     assert (saved.user_id, saved.name, saved.query, saved.frequency) == (
-        kz_member.id, "Wet blue from Pakistan", "wet blue", AlertFrequency.weekly)
+        kz_member.id,
+        "Wet blue from Pakistan",
+        "wet blue",
+        AlertFrequency.weekly,
+    )
     assert saved.filters == {"country": ["PK"], "type": ["trade", "training"]}  # page and unknown keys dropped
 
 
@@ -78,8 +88,9 @@ def test_listing_that_misses_the_filters_is_not_mailed(runner, kz_member, pk_com
 
 
 def test_filters_alone_find_new_listings(runner, kz_member, pk_company):
-    factories.make_saved_search(kz_member, name="Training in Pakistan", query="",
-                                filters={"type": ["training"], "country": ["PK"]})
+    factories.make_saved_search(
+        kz_member, name="Training in Pakistan", query="", filters={"type": ["training"], "country": ["PK"]}
+    )
     factories.make_live_listing(pk_company, "Finishing course for technicians", type="training")
     factories.make_live_listing(pk_company, "Wet blue cow hides", type="trade")
     send(runner)
@@ -89,8 +100,9 @@ def test_filters_alone_find_new_listings(runner, kz_member, pk_company):
 
 def test_words_match_regardless_of_case_in_cyrillic(runner, kz_member):
     company = factories.make_company(name="Шымкент Тері", country="KZ", association="KLA", verified=True)
-    pk_user = factories.make_user(email="buyer@lahore.example",
-                                  company=factories.make_company(name="Lahore Buyer", verified=True))
+    pk_user = factories.make_user(
+        email="buyer@lahore.example", company=factories.make_company(name="Lahore Buyer", verified=True)
+    )
     factories.make_saved_search(pk_user, query="ШКУРЫ")
     factories.make_live_listing(company, "Мокросоленые шкуры КРС", language="ru")
     send(runner)
@@ -112,13 +124,16 @@ def test_anonymous_listing_company_is_not_named_in_the_alert(runner, kz_member, 
     assert "Joint venture tannery" in mail.body and pk_company.name not in mail.body
 
 
-@pytest.mark.parametrize("frequency, last_sent, due", [
-    ("instant", timedelta(minutes=1), True),
-    ("daily", timedelta(hours=2), False),
-    ("daily", timedelta(hours=25), True),
-    ("weekly", timedelta(days=6), False),
-    ("weekly", timedelta(days=7, minutes=1), True),
-])
+@pytest.mark.parametrize(
+    "frequency, last_sent, due",
+    [
+        ("instant", timedelta(minutes=1), True),
+        ("daily", timedelta(hours=2), False),
+        ("daily", timedelta(hours=25), True),
+        ("weekly", timedelta(days=6), False),
+        ("weekly", timedelta(days=7, minutes=1), True),
+    ],
+)
 def test_frequency_decides_when_the_next_email_may_go(runner, kz_member, pk_company, frequency, last_sent, due):
     factories.make_saved_search(kz_member, query="wet blue", frequency=frequency, last_sent_at=utcnow() - last_sent)
     factories.make_live_listing(pk_company, "Wet blue cow hides")
@@ -174,8 +189,12 @@ def test_saved_searches_of_others_can_be_neither_seen_changed_nor_deleted(client
     saved = factories.make_saved_search(kz_member, name="Secret plans")
     login(member)
     assert "Secret plans" not in client.get("/alerts/").get_data(as_text=True)
-    assert client.post(f"/alerts/{saved.id}/edit", data={f"s{saved.id}-name": "x", f"s{saved.id}-frequency": "daily"}
-                       ).status_code == 404
+    assert (
+        client.post(
+            f"/alerts/{saved.id}/edit", data={f"s{saved.id}-name": "x", f"s{saved.id}-frequency": "daily"}
+        ).status_code
+        == 404
+    )
     assert client.post(f"/alerts/{saved.id}/delete").status_code == 404
     db.session.refresh(saved)
     assert saved.name == "Secret plans"

@@ -62,10 +62,16 @@ def test_seed_demo_is_idempotent(runner):
 
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    counts = (db.session.scalar(sa.select(sa.func.count(User.id))), db.session.scalar(sa.select(sa.func.count(Company.id))))
+    counts = (
+        db.session.scalar(sa.select(sa.func.count(User.id))),
+        db.session.scalar(sa.select(sa.func.count(Company.id))),
+    )
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
-    assert counts == (db.session.scalar(sa.select(sa.func.count(User.id))), db.session.scalar(sa.select(sa.func.count(Company.id))))
+    assert counts == (
+        db.session.scalar(sa.select(sa.func.count(User.id))),
+        db.session.scalar(sa.select(sa.func.count(Company.id))),
+    )
     assert counts[1] >= 12 and "staff@pta.example" in first.output
 
 

@@ -23,8 +23,13 @@ def link_in(message) -> str:
 def test_register_stores_scrypt_hash_and_mails_confirmation(client, app):
     response = client.post(
         "/auth/register",
-        data={"name": "Aigerim", "email": "Aigerim@Example.KZ", "password": "hides-and-skins-42",
-              "password2": "hides-and-skins-42", "locale": "ru"},
+        data={
+            "name": "Aigerim",
+            "email": "Aigerim@Example.KZ",
+            "password": "hides-and-skins-42",
+            "password2": "hides-and-skins-42",
+            "locale": "ru",
+        },
     )
     assert response.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "aigerim@example.kz"))
@@ -58,7 +63,12 @@ def test_register_keeps_typed_values_on_error(client):
 def test_register_refuses_duplicate_email(client, member):
     response = client.post(
         "/auth/register",
-        data={"name": "X", "email": member.email.upper(), "password": "another-pass-123", "password2": "another-pass-123"},
+        data={
+            "name": "X",
+            "email": member.email.upper(),
+            "password": "another-pass-123",
+            "password2": "another-pass-123",
+        },
     )
     assert "already exists" in response.get_data(as_text=True)
 
@@ -98,7 +108,11 @@ def test_password_change_logs_out_other_sessions(app, member, login, client):
     assert other.get("/auth/settings").status_code == 200
     response = client.post(
         "/auth/password",
-        data={"pw-current": factories.PASSWORD, "pw-password": "a-brand-new-pass-1", "pw-password2": "a-brand-new-pass-1"},
+        data={
+            "pw-current": factories.PASSWORD,
+            "pw-password": "a-brand-new-pass-1",
+            "pw-password2": "a-brand-new-pass-1",
+        },
     )
     assert response.status_code == 302
     assert client.get("/auth/settings").status_code == 200
@@ -126,7 +140,13 @@ def test_reset_same_answer_for_unknown_email(client, member):
 
 
 def test_open_redirects_through_next_are_refused(client, member):
-    for evil in ("//evil.example", "/\\evil.example", "javascript:alert(1)", "https://evil.example/", "/\t/evil.example"):
+    for evil in (
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "https://evil.example/",
+        "/\t/evil.example",
+    ):
         response = client.post(
             "/auth/login", data={"email": member.email, "password": factories.PASSWORD, "next": evil}
         )
@@ -136,5 +156,7 @@ def test_open_redirects_through_next_are_refused(client, member):
 
 
 def test_next_to_a_local_page_is_followed(client, member):
-    response = client.post("/auth/login", data={"email": member.email, "password": factories.PASSWORD, "next": "/auth/settings"})
+    response = client.post(
+        "/auth/login", data={"email": member.email, "password": factories.PASSWORD, "next": "/auth/settings"}
+    )
     assert response.headers["Location"].endswith("/auth/settings")

@@ -20,13 +20,28 @@ from .. import factories
 def profile_form(**over) -> dict:
     """A complete, valid company form as a browser would post it."""
     data = {
-        "name": "Punjab Tanning Co", "country": "PK", "city": "Lahore", "association_id": str(factories.association("PTA").id),
-        "membership_no": "PTA-7777", "description": "Cow and goat leather.\nWet-blue to finished.",
-        "website": "https://punjab-tanning.example", "phone": "+92 42 1234 5678", "year_founded": "1990",
-        "employees_range": "50-249", "languages": ["en", "ur"], "cap_hide": ["hide_cattle", "hide_goat"],
-        "cap_stage": ["stage_wetblue"], "cap_tan": ["tan_chrome"], "cap_segment": ["seg_footwear"],
-        "cap_service": ["svc_training"], "capacity_amount": "50000", "capacity_unit": "sqft_month", "hs_codes": ["41"],
-        "cert__cert_lwg-held": "y", "cert__cert_lwg-level": "silver", "cert__cert_lwg-expires_on": "2030-06-30",
+        "name": "Punjab Tanning Co",
+        "country": "PK",
+        "city": "Lahore",
+        "association_id": str(factories.association("PTA").id),
+        "membership_no": "PTA-7777",
+        "description": "Cow and goat leather.\nWet-blue to finished.",
+        "website": "https://punjab-tanning.example",
+        "phone": "+92 42 1234 5678",
+        "year_founded": "1990",
+        "employees_range": "50-249",
+        "languages": ["en", "ur"],
+        "cap_hide": ["hide_cattle", "hide_goat"],
+        "cap_stage": ["stage_wetblue"],
+        "cap_tan": ["tan_chrome"],
+        "cap_segment": ["seg_footwear"],
+        "cap_service": ["svc_training"],
+        "capacity_amount": "50000",
+        "capacity_unit": "sqft_month",
+        "hs_codes": ["41"],
+        "cert__cert_lwg-held": "y",
+        "cert__cert_lwg-level": "silver",
+        "cert__cert_lwg-expires_on": "2030-06-30",
         "cert__cert_iso9001-held": "y",
     }
     data.update(over)
@@ -48,8 +63,9 @@ def png_bytes(size=(800, 600), color=(120, 70, 30), secret=None) -> bytes:
 
 
 def upload(client, content: bytes, filename="logo.png"):
-    return client.post("/companies/mine/logo", data={"logo": (BytesIO(content), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/companies/mine/logo", data={"logo": (BytesIO(content), filename)}, content_type="multipart/form-data"
+    )
 
 
 def is_checked(html, value) -> bool:
@@ -77,7 +93,9 @@ def invitation_path(message) -> str:
 # --- create ----------------------------------------------------------------------------------------
 
 
-def test_create_company_makes_user_owner_of_unverified_company_and_notifies_its_staff(client, login, pta_staff, kla_staff):
+def test_create_company_makes_user_owner_of_unverified_company_and_notifies_its_staff(
+    client, login, pta_staff, kla_staff
+):
     user = newcomer()
     login(user)
     response = client.post("/companies/new", data=profile_form())
@@ -87,7 +105,8 @@ def test_create_company_makes_user_owner_of_unverified_company_and_notifies_its_
     assert company.owner_id == user.id and user.company_id == company.id
     assert company.status is VerificationStatus.unverified and company.association.code == "PTA"
     assert sorted(company.capability_ids) == sorted(
-        ["hide_cattle", "hide_goat", "stage_wetblue", "tan_chrome", "seg_footwear", "svc_training"])
+        ["hide_cattle", "hide_goat", "stage_wetblue", "tan_chrome", "seg_footwear", "svc_training"]
+    )
     certs = {c.term_id: c for c in company.certifications}
     assert set(certs) == {"cert_lwg", "cert_iso9001"}
     assert certs["cert_lwg"].level == "silver" and certs["cert_lwg"].expires_on == date(2030, 6, 30)
@@ -100,8 +119,10 @@ def test_create_company_makes_user_owner_of_unverified_company_and_notifies_its_
 
 def test_create_form_keeps_typed_values_and_explains_errors(client, login):
     login(newcomer())
-    response = client.post("/companies/new", data=profile_form(website="javascript:alert(1)", year_founded="1700",
-                                                               **{"cert__cert_lwg-level": ""}))
+    response = client.post(
+        "/companies/new",
+        data=profile_form(website="javascript:alert(1)", year_founded="1700", **{"cert__cert_lwg-level": ""}),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'value="Punjab Tanning Co"' in html and 'value="Lahore"' in html
@@ -134,9 +155,19 @@ def test_create_refuses_an_association_that_does_not_exist(client, login):
 def test_create_ignores_status_owner_and_other_fields_it_does_not_offer(client, login, member):
     user = newcomer()
     login(user)
-    client.post("/companies/new", data=profile_form(
-        status="verified", verified_at="2020-01-01", owner_id=str(member.id), company_id=str(member.company_id),
-        id="1", logo_filename="../../etc/passwd", ref="stolen", status_reason="x"))
+    client.post(
+        "/companies/new",
+        data=profile_form(
+            status="verified",
+            verified_at="2020-01-01",
+            owner_id=str(member.id),
+            company_id=str(member.company_id),
+            id="1",
+            logo_filename="../../etc/passwd",
+            ref="stolen",
+            status_reason="x",
+        ),
+    )
     company = db.session.scalar(sa.select(Company).where(Company.name == "Punjab Tanning Co"))
     assert company.status is VerificationStatus.unverified and company.verified_at is None
     assert company.owner_id == user.id and company.id != member.company_id
@@ -181,8 +212,12 @@ def test_edit_form_shows_the_stored_profile(client, login, member):
 def test_edit_changes_only_the_members_own_company(client, login, member, kz_member):
     other = kz_member.company
     login(member)
-    response = client.post("/companies/mine/edit", data=profile_form(
-        name="Renamed Tannery", company_id=str(other.id), id=str(other.id), owner_id=str(kz_member.id)))
+    response = client.post(
+        "/companies/mine/edit",
+        data=profile_form(
+            name="Renamed Tannery", company_id=str(other.id), id=str(other.id), owner_id=str(kz_member.id)
+        ),
+    )
     assert response.status_code == 302
     assert db.session.get(Company, member.company_id).name == "Renamed Tannery"
     other = db.session.get(Company, other.id)
@@ -203,7 +238,9 @@ def test_unverified_company_may_change_its_association_and_new_staff_hear_of_it(
     company = factories.make_company(country="KZ", association="PTA")
     user = factories.make_user(company=company, owner=True)
     login(user)
-    client.post("/companies/mine/edit", data=profile_form(country="KZ", association_id=str(factories.association("KLA").id)))
+    client.post(
+        "/companies/mine/edit", data=profile_form(country="KZ", association_id=str(factories.association("KLA").id))
+    )
     assert db.session.get(Company, company.id).association.code == "KLA"
     assert len(notifications_of(kla_staff)) == 1
 
@@ -227,7 +264,10 @@ def test_unticking_a_certificate_removes_it(client, login, member):
     member.company.certifications = [Certification(term_id="cert_iso14001", expires_on=date(2030, 1, 1))]
     db.session.commit()
     login(member)
-    client.post("/companies/mine/edit", data=profile_form(**{"cert__cert_iso9001-held": None, "cert__cert_iso14001-expires_on": "2030-01-01"}))
+    client.post(
+        "/companies/mine/edit",
+        data=profile_form(**{"cert__cert_iso9001-held": None, "cert__cert_iso14001-expires_on": "2030-01-01"}),
+    )
     assert [c.term_id for c in db.session.get(Company, member.company_id).certifications] == ["cert_lwg"]
 
 
@@ -252,10 +292,13 @@ def test_profile_shows_capabilities_grouped_and_labelled_in_the_readers_language
 
 
 def test_profile_shows_verified_badge_and_marks_expired_certificates(client):
-    company = factories.make_company(verified=True, certifications=[
-        Certification(term_id="cert_lwg", level="gold", expires_on=date.today() + timedelta(days=300)),
-        Certification(term_id="cert_iso9001", expires_on=date.today() - timedelta(days=1)),
-    ])
+    company = factories.make_company(
+        verified=True,
+        certifications=[
+            Certification(term_id="cert_lwg", level="gold", expires_on=date.today() + timedelta(days=300)),
+            Certification(term_id="cert_iso9001", expires_on=date.today() - timedelta(days=1)),
+        ],
+    )
     html = client.get(f"/companies/{company.id}").get_data(as_text=True)
     assert "Verified member of PTA" in html
     assert "Gold" in html and "valid until" in html and "expired on" in html
@@ -272,9 +315,17 @@ def test_contact_details_only_for_logged_in_users(client, login, member, kz_memb
     assert "555 0101" in html and 'href="https://kostanay.example"' in html
 
 
-@pytest.mark.parametrize("viewer, visible", [
-    (None, False), ("kla_staff", False), ("kz_member", False), ("pta_staff", True), ("admin", True), ("owner", True),
-])
+@pytest.mark.parametrize(
+    "viewer, visible",
+    [
+        (None, False),
+        ("kla_staff", False),
+        ("kz_member", False),
+        ("pta_staff", True),
+        ("admin", True),
+        ("owner", True),
+    ],
+)
 def test_unverified_profile_is_only_for_its_people_its_staff_and_admins(request, client, login, viewer, visible):
     company = factories.make_company(name="Waiting Tannery")
     owner = factories.make_user(company=company, owner=True)
@@ -323,11 +374,14 @@ def test_new_logo_replaces_and_deletes_the_old_file(client, login, member, app):
     assert first != second and not (folder / first).exists() and (folder / second).exists()
 
 
-@pytest.mark.parametrize("content, filename", [
-    (b"<html><script>alert(document.cookie)</script></html>", "logo.png"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "logo.png"),
-    (png_bytes()[:200], "logo.png"),  # a truncated, damaged PNG
-])
+@pytest.mark.parametrize(
+    "content, filename",
+    [
+        (b"<html><script>alert(document.cookie)</script></html>", "logo.png"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "logo.png"),
+        (png_bytes()[:200], "logo.png"),  # a truncated, damaged PNG
+    ],
+)
 def test_files_that_are_not_png_or_jpeg_are_refused_whatever_their_name(client, login, member, content, filename):
     login(member)
     response = upload(client, content, filename)
@@ -394,8 +448,17 @@ def test_invited_visitor_registers_through_the_link_and_joins(client, login, mem
     client.post("/auth/logout")
     page = client.get(path).get_data(as_text=True)
     assert "colleague@tannery.example" in page and 'name="email"' not in page
-    response = client.post(path, data={"name": "Sana", "password": "tannery-pass-77", "password2": "tannery-pass-77",
-                                       "email": "attacker@evil.example", "role": "admin", "locale": "ur"})
+    response = client.post(
+        path,
+        data={
+            "name": "Sana",
+            "password": "tannery-pass-77",
+            "password2": "tannery-pass-77",
+            "email": "attacker@evil.example",
+            "role": "admin",
+            "locale": "ur",
+        },
+    )
     assert response.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.name == "Sana"))
     assert user.email == "colleague@tannery.example" and user.role.value == "member"
@@ -447,7 +510,9 @@ def test_invitation_for_an_existing_account_asks_to_log_in_first(client, login, 
     client.post("/companies/mine/colleagues", data={"email": "has-account@example.org"})
     path = invitation_path(last_mail("has-account@example.org"))
     client.post("/auth/logout")
-    response = client.post(path, data={"name": "Impostor", "password": "tannery-pass-77", "password2": "tannery-pass-77"})
+    response = client.post(
+        path, data={"name": "Impostor", "password": "tannery-pass-77", "password2": "tannery-pass-77"}
+    )
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     assert db.session.scalar(sa.select(Invitation.accepted_at)) is None
 
@@ -531,22 +596,37 @@ def listed(app):
     """Four verified companies and one unverified, with capabilities and certifications to filter on."""
     soon = date.today() + timedelta(days=100)
     return {
-        "karachi": factories.make_company(name="Karachi Hides", capabilities=["hide_cattle", "tan_chrome"], verified=True,
-                                          certifications=[Certification(term_id="cert_lwg", level="gold", expires_on=soon)]),
-        "sialkot": factories.make_company(name="Sialkot Saddles", capabilities=["tan_vegetable"], verified=True,
-                                          certifications=[Certification(term_id="cert_lwg", level="bronze",
-                                                                        expires_on=date.today() - timedelta(days=1))]),
-        "almaty": factories.make_company(name="Almaty Leather", country="KZ", association="KLA", verified=True,
-                                         capabilities=["hide_cattle"]),
-        "shymkent": factories.make_company(name="Shymkent Wool", country="KZ", association="KLA", verified=True,
-                                           capabilities=["hide_sheep"]),
+        "karachi": factories.make_company(
+            name="Karachi Hides",
+            capabilities=["hide_cattle", "tan_chrome"],
+            verified=True,
+            certifications=[Certification(term_id="cert_lwg", level="gold", expires_on=soon)],
+        ),
+        "sialkot": factories.make_company(
+            name="Sialkot Saddles",
+            capabilities=["tan_vegetable"],
+            verified=True,
+            certifications=[
+                Certification(term_id="cert_lwg", level="bronze", expires_on=date.today() - timedelta(days=1))
+            ],
+        ),
+        "almaty": factories.make_company(
+            name="Almaty Leather", country="KZ", association="KLA", verified=True, capabilities=["hide_cattle"]
+        ),
+        "shymkent": factories.make_company(
+            name="Shymkent Wool", country="KZ", association="KLA", verified=True, capabilities=["hide_sheep"]
+        ),
         "hidden": factories.make_company(name="Hidden Cattle Co", capabilities=["hide_cattle"]),
     }
 
 
 def names_in(response) -> set[str]:
     html = response.get_data(as_text=True)
-    return {n for n in ("Karachi Hides", "Sialkot Saddles", "Almaty Leather", "Shymkent Wool", "Hidden Cattle Co") if n in html}
+    return {
+        n
+        for n in ("Karachi Hides", "Sialkot Saddles", "Almaty Leather", "Shymkent Wool", "Hidden Cattle Co")
+        if n in html
+    }
 
 
 def test_directory_lists_verified_companies_only(client, listed):
@@ -555,16 +635,19 @@ def test_directory_lists_verified_companies_only(client, listed):
     assert "4 companies" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("country=KZ", {"Almaty Leather", "Shymkent Wool"}),
-    ("association=PTA", {"Karachi Hides", "Sialkot Saddles"}),
-    ("capability=hide_cattle", {"Karachi Hides", "Almaty Leather"}),
-    ("certification=cert_lwg", {"Karachi Hides"}),  # Sialkot's LWG certificate has expired
-    ("q=wOOl", {"Shymkent Wool"}),  # name, any case
-    ("q=SIALkot", {"Karachi Hides", "Sialkot Saddles"}),  # the factory puts every PK company in Sialkot
-    ("country=PK&capability=hide_cattle", {"Karachi Hides"}),
-    ("capability=not_a_term&country=KZ", {"Almaty Leather", "Shymkent Wool"}),  # a bad value is ignored
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("country=KZ", {"Almaty Leather", "Shymkent Wool"}),
+        ("association=PTA", {"Karachi Hides", "Sialkot Saddles"}),
+        ("capability=hide_cattle", {"Karachi Hides", "Almaty Leather"}),
+        ("certification=cert_lwg", {"Karachi Hides"}),  # Sialkot's LWG certificate has expired
+        ("q=wOOl", {"Shymkent Wool"}),  # name, any case
+        ("q=SIALkot", {"Karachi Hides", "Sialkot Saddles"}),  # the factory puts every PK company in Sialkot
+        ("country=PK&capability=hide_cattle", {"Karachi Hides"}),
+        ("capability=not_a_term&country=KZ", {"Almaty Leather", "Shymkent Wool"}),  # a bad value is ignored
+    ],
+)
 def test_directory_filters(client, listed, query, expected):
     assert names_in(client.get(f"/companies/?{query}")) == expected
 
@@ -588,7 +671,16 @@ def test_directory_paginates_and_keeps_filters_in_page_links(client, app, listed
 
 
 def test_directory_card_shows_at_most_six_capabilities(client):
-    many = ["hide_cattle", "hide_buffalo", "hide_sheep", "hide_goat", "hide_camel", "hide_horse", "stage_raw", "stage_crust"]
+    many = [
+        "hide_cattle",
+        "hide_buffalo",
+        "hide_sheep",
+        "hide_goat",
+        "hide_camel",
+        "hide_horse",
+        "stage_raw",
+        "stage_crust",
+    ]
     factories.make_company(name="Many Skills", verified=True, capabilities=many)
     html = client.get("/companies/").get_data(as_text=True)
     assert html.count("capability-badge") == 6 and "and 2 more" in html

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.csrf
 
 # JSON endpoints authenticate by token, not cookie, so they may be exempt; otherwise only these, each for a reason.
 EXEMPT_PREFIXES = ("/api/",)
-EXEMPT_ENDPOINTS = {"alerts.unsubscribe": "mail clients POST one-click unsubscribes (RFC 8058); the signed token is the proof"}
+EXEMPT_ENDPOINTS = {
+    "alerts.unsubscribe": "mail clients POST one-click unsubscribes (RFC 8058); the signed token is the proof"
+}
 
 
 @pytest.fixture
@@ -30,7 +32,9 @@ def token_from(client, path) -> str:
 
 def log_in(client, user):
     token = token_from(client, "/auth/login")
-    response = client.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/auth/login", data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
 
 
@@ -72,7 +76,12 @@ def test_login_works_with_the_token_of_the_form_page(client, member):
 
 
 def test_register_without_token_creates_nothing(client):
-    data = {"name": "Forged", "email": "forged@example.org", "password": "forged-pass-123", "password2": "forged-pass-123"}
+    data = {
+        "name": "Forged",
+        "email": "forged@example.org",
+        "password": "forged-pass-123",
+        "password2": "forged-pass-123",
+    }
     assert client.post("/auth/register", data=data).status_code == 400
     assert db.session.scalar(sa.select(User).where(User.email == "forged@example.org")) is None
 
@@ -104,16 +113,28 @@ def test_reject_works_with_the_token_of_the_review_page(client, pta_staff):
     company = factories.make_company()
     log_in(client, pta_staff)
     token = token_from(client, f"/staff/companies/{company.id}")
-    response = client.post(f"/staff/companies/{company.id}/reject", data={"reason": "Unknown member", "csrf_token": token})
+    response = client.post(
+        f"/staff/companies/{company.id}/reject", data={"reason": "Unknown member", "csrf_token": token}
+    )
     assert response.status_code == 302
     assert db.session.get(Company, company.id).status is VerificationStatus.rejected
 
 
 def test_admin_create_forms_without_token_create_nothing(client, admin):
     log_in(client, admin)
-    assert client.post("/admin/associations/new", data={"code": "NEW", "name": "New", "country": "PK"}).status_code == 400
-    assert client.post("/admin/staff/new", data={"name": "N", "email": "n@example.org", "association": 1}).status_code == 400
-    assert client.post("/admin/taxonomy/new", data={"id": "seg_belts", "facet": "segment", "label_en": "Belts"}).status_code == 400
+    assert (
+        client.post("/admin/associations/new", data={"code": "NEW", "name": "New", "country": "PK"}).status_code == 400
+    )
+    assert (
+        client.post("/admin/staff/new", data={"name": "N", "email": "n@example.org", "association": 1}).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            "/admin/taxonomy/new", data={"id": "seg_belts", "facet": "segment", "label_en": "Belts"}
+        ).status_code
+        == 400
+    )
     assert count(Association) == 2 and count(AuditLog) == 0
     assert db.session.scalar(sa.select(User).where(User.email == "n@example.org")) is None
 
@@ -121,5 +142,7 @@ def test_admin_create_forms_without_token_create_nothing(client, admin):
 def test_admin_create_form_works_with_its_token(client, admin):
     log_in(client, admin)
     token = token_from(client, "/admin/associations/new")
-    response = client.post("/admin/associations/new", data={"code": "NEW", "name": "New", "country": "PK", "csrf_token": token})
+    response = client.post(
+        "/admin/associations/new", data={"code": "NEW", "name": "New", "country": "PK", "csrf_token": token}
+    )
     assert response.status_code == 302 and count(Association) == 3

@@ -64,8 +64,9 @@ def listing(member):
 
 @pytest.fixture
 def anonymous_listing(member):
-    return factories.make_live_listing(member.company, "Joint venture for a wet-blue tannery", type="joint_venture",
-                                       anonymous=True)
+    return factories.make_live_listing(
+        member.company, "Joint venture for a wet-blue tannery", type="joint_venture", anonymous=True
+    )
 
 
 @pytest.fixture
@@ -97,13 +98,15 @@ def express(client, listing, message=MESSAGE, **data):
 # --- expressions of interest ------------------------------------------------------------------------
 
 
-def test_verified_member_expresses_interest_and_the_listing_company_hears_of_it(client_for, member, kz_member,
-                                                                                 listing):
+def test_verified_member_expresses_interest_and_the_listing_company_hears_of_it(client_for, member, kz_member, listing):
     response = express(client_for(kz_member), listing, what_we_bring="6,000 hides a month")
     assert response.status_code == 302
     interest = db.session.scalar(sa.select(Interest))
     assert (interest.from_company_id, interest.sender_id, interest.status) == (
-        kz_member.company_id, kz_member.id, InterestStatus.open)
+        kz_member.company_id,
+        kz_member.id,
+        InterestStatus.open,
+    )
     assert interest.what_we_bring == "6,000 hides a month"
     assert count(Notification, Notification.user_id == member.id) == 1
     [mail] = mails_to(member.email)
@@ -140,7 +143,9 @@ def test_interest_in_a_listing_closed_to_interest_is_refused(client_for, kz_memb
 
 
 def test_interest_after_the_deadline_is_refused_and_on_the_last_day_accepted(client_for, kz_member, member):
-    late = factories.make_live_listing(member.company, "Late listing", interest_deadline=date.today() - timedelta(days=1))
+    late = factories.make_live_listing(
+        member.company, "Late listing", interest_deadline=date.today() - timedelta(days=1)
+    )
     today = factories.make_live_listing(member.company, "Last day", interest_deadline=utcnow().date())
     client = client_for(kz_member)
     express(client, late)
@@ -167,13 +172,16 @@ def test_staff_cannot_express_interest(client_for, kla_staff, listing):
     assert count(Interest) == 0
 
 
-def test_interest_is_sent_for_the_senders_own_company_whatever_the_form_says(client_for, kz_member, outsider,
-                                                                             listing):
-    express(client_for(kz_member), listing, from_company_id=outsider.company_id, status="accepted",
-            sender_id=outsider.id)
+def test_interest_is_sent_for_the_senders_own_company_whatever_the_form_says(client_for, kz_member, outsider, listing):
+    express(
+        client_for(kz_member), listing, from_company_id=outsider.company_id, status="accepted", sender_id=outsider.id
+    )
     interest = db.session.scalar(sa.select(Interest))
     assert (interest.from_company_id, interest.sender_id, interest.status) == (
-        kz_member.company_id, kz_member.id, InterestStatus.open)
+        kz_member.company_id,
+        kz_member.id,
+        InterestStatus.open,
+    )
 
 
 def test_a_listing_that_is_not_published_cannot_be_reached_for_interest(client_for, member, kz_member):
@@ -189,23 +197,23 @@ def test_interest_form_keeps_what_was_typed_and_explains_a_short_message(client_
     assert "Too short" in html and "Tanning know-how" in html and "aria-invalid" in html
 
 
-def test_owner_accepts_interest_which_opens_a_conversation_and_tells_the_sender(client_for, member, kz_member,
-                                                                                 listing):
+def test_owner_accepts_interest_which_opens_a_conversation_and_tells_the_sender(client_for, member, kz_member, listing):
     interest = factories.make_interest(listing, kz_member.company, kz_member)
-    response = client_for(member).post(f"/deals/interests/{interest.id}/answer",
-                                       data={"note": "Welcome!", "accept": "Accept"})
+    response = client_for(member).post(
+        f"/deals/interests/{interest.id}/answer", data={"note": "Welcome!", "accept": "Accept"}
+    )
     conversation = db.session.scalar(sa.select(Conversation))
     assert response.headers["Location"].endswith(f"/deals/conversations/{conversation.id}")
-    assert (conversation.owner_company_id, conversation.partner_company_id) == (member.company_id,
-                                                                              kz_member.company_id)
+    assert (conversation.owner_company_id, conversation.partner_company_id) == (member.company_id, kz_member.company_id)
     db.session.refresh(interest)
     assert interest.status is InterestStatus.accepted and interest.response_note == "Welcome!"
     [mail] = mails_to(kz_member.email)
     assert "accepted" in mail.subject
 
 
-def test_owner_declines_interest_and_the_sender_is_not_told_an_anonymous_company(client_for, member, kz_member,
-                                                                                   anonymous_listing):
+def test_owner_declines_interest_and_the_sender_is_not_told_an_anonymous_company(
+    client_for, member, kz_member, anonymous_listing
+):
     interest = factories.make_interest(anonymous_listing, kz_member.company, kz_member)
     client_for(member).post(f"/deals/interests/{interest.id}/answer", data={"note": "Not now", "decline": "Decline"})
     db.session.refresh(interest)
@@ -218,8 +226,9 @@ def test_owner_declines_interest_and_the_sender_is_not_told_an_anonymous_company
 @pytest.mark.parametrize("who", ["outsider", "kz_member"])
 def test_only_the_listing_company_can_answer_an_interest(request, client_for, kz_member, listing, who):
     interest = factories.make_interest(listing, kz_member.company, kz_member)
-    response = client_for(request.getfixturevalue(who)).post(f"/deals/interests/{interest.id}/answer",
-                                                             data={"accept": "Accept"})
+    response = client_for(request.getfixturevalue(who)).post(
+        f"/deals/interests/{interest.id}/answer", data={"accept": "Accept"}
+    )
     assert response.status_code in (403, 404)
     db.session.refresh(interest)
     assert interest.is_open and count(Conversation) == 0
@@ -230,12 +239,16 @@ def test_third_company_cannot_see_an_interest(client_for, outsider, kz_member, l
     assert client_for(outsider).get(f"/deals/interests/{interest.id}").status_code == 404
 
 
-def test_anonymous_listing_company_stays_hidden_from_the_sender_until_acceptance(client_for, member, kz_member,
-                                                                                 anonymous_listing):
+def test_anonymous_listing_company_stays_hidden_from_the_sender_until_acceptance(
+    client_for, member, kz_member, anonymous_listing
+):
     interest = factories.make_interest(anonymous_listing, kz_member.company, kz_member)
     client = client_for(kz_member)
-    pages = [client.get(f"/deals/interests/{interest.id}"), client.get("/deals/?box=sent"),
-             client.get(f"/deals/listings/{anonymous_listing.id}/interest")]
+    pages = [
+        client.get(f"/deals/interests/{interest.id}"),
+        client.get("/deals/?box=sent"),
+        client.get(f"/deals/listings/{anonymous_listing.id}/interest"),
+    ]
     for response in pages:
         assert response.status_code == 200
         assert member.company.name not in response.get_data(as_text=True)
@@ -245,9 +258,16 @@ def test_anonymous_listing_company_stays_hidden_from_the_sender_until_acceptance
     assert member.company.name in client.get(f"/deals/interests/{interest.id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("viewer, sees", [
-    ("member", True), ("pta_staff", True), ("admin", True), ("kla_staff", False), ("kz_member", False),
-])
+@pytest.mark.parametrize(
+    "viewer, sees",
+    [
+        ("member", True),
+        ("pta_staff", True),
+        ("admin", True),
+        ("kla_staff", False),
+        ("kz_member", False),
+    ],
+)
 def test_who_sees_an_anonymous_listings_company(request, anonymous_listing, viewer, sees):
     assert can_see_listing_company(request.getfixturevalue(viewer), anonymous_listing) is sees
 
@@ -336,13 +356,16 @@ def test_visitor_is_sent_to_log_in(client, deal):
 
 
 def upload(client, conversation, data: bytes, name: str, body="See attached"):
-    return client.post(f"/deals/conversations/{conversation.id}/messages",
-                       data={"body": body, "attachment": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/deals/conversations/{conversation.id}/messages",
+        data={"body": body, "attachment": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
-def test_pdf_is_stored_outside_static_under_a_random_name_and_served_to_the_partner(app, client_for, member,
-                                                                                   kz_member, deal):
+def test_pdf_is_stored_outside_static_under_a_random_name_and_served_to_the_partner(
+    app, client_for, member, kz_member, deal
+):
     assert upload(client_for(kz_member), deal, PDF, "../Договор №5.pdf").status_code == 302
     item = db.session.scalar(sa.select(Attachment))
     path = Path(app.config["UPLOAD_DIR"]) / "attachments" / item.stored_name
@@ -390,14 +413,25 @@ def test_third_company_and_visitors_cannot_download_an_attachment(client, client
 
 def propose(client, conversation, day=None, time="10:00", timezone="Asia/Karachi", **data):
     day = day or (date.today() + timedelta(days=7)).isoformat()
-    return client.post(f"/deals/conversations/{conversation.id}/meetings",
-                       data={"day": day, "time": time, "timezone": timezone, "duration": "60", **data})
+    return client.post(
+        f"/deals/conversations/{conversation.id}/meetings",
+        data={"day": day, "time": time, "timezone": timezone, "duration": "60", **data},
+    )
 
 
 def test_meeting_proposed_in_karachi_time_is_stored_in_utc_and_announced(client_for, member, kz_member, deal):
     day = date.today() + timedelta(days=7)
-    assert propose(client_for(kz_member), deal, day.isoformat(), "10:00", "Asia/Karachi",
-                   online_url="https://meet.example/leather").status_code == 302
+    assert (
+        propose(
+            client_for(kz_member),
+            deal,
+            day.isoformat(),
+            "10:00",
+            "Asia/Karachi",
+            online_url="https://meet.example/leather",
+        ).status_code
+        == 302
+    )
     meeting = db.session.scalar(sa.select(Meeting))
     assert meeting.starts_at.date() == day and meeting.starts_at.strftime("%H:%M") == "05:00"
     assert meeting.timezone == "Asia/Karachi" and meeting.status is MeetingStatus.proposed
@@ -416,8 +450,12 @@ def test_meeting_needs_a_link_or_a_place_and_a_future_time(client_for, kz_member
 
 
 def test_other_party_accepts_and_both_download_a_valid_ics(client_for, member, kz_member, deal):
-    propose(client_for(kz_member), deal, place="Korangi Industrial Area, Sector 7-A; Gate 2",
-            online_url="https://meet.example/x")
+    propose(
+        client_for(kz_member),
+        deal,
+        place="Korangi Industrial Area, Sector 7-A; Gate 2",
+        online_url="https://meet.example/x",
+    )
     meeting = db.session.scalar(sa.select(Meeting))
     client_for(member).post(f"/deals/meetings/{meeting.id}/answer", data={"accept": "Accept"})
     db.session.refresh(meeting)
@@ -464,13 +502,24 @@ def test_other_time_proposed_instead_supersedes_the_first(client_for, member, kz
     propose(client_for(kz_member), deal, place="Almaty")
     first = db.session.scalar(sa.select(Meeting))
     day = (date.today() + timedelta(days=9)).isoformat()
-    response = client_for(member).post(f"/deals/meetings/{first.id}/counter", data={
-        "day": day, "time": "15:30", "timezone": "Asia/Almaty", "duration": "90", "online_url": "https://meet.example/y"})
+    response = client_for(member).post(
+        f"/deals/meetings/{first.id}/counter",
+        data={
+            "day": day,
+            "time": "15:30",
+            "timezone": "Asia/Almaty",
+            "duration": "90",
+            "online_url": "https://meet.example/y",
+        },
+    )
     assert response.status_code == 302
     first, second = db.session.scalars(sa.select(Meeting).order_by(Meeting.id)).all()
     assert first.status is MeetingStatus.superseded
-    assert (second.status, second.replaces_id, second.proposer_company_id) == (MeetingStatus.proposed, first.id,
-                                                                               member.company_id)
+    assert (second.status, second.replaces_id, second.proposer_company_id) == (
+        MeetingStatus.proposed,
+        first.id,
+        member.company_id,
+    )
     assert second.starts_at.strftime("%H:%M") == "10:30"
 
 
@@ -564,8 +613,9 @@ def test_new_messages_are_not_emailed_one_by_one(client_for, member, kz_member, 
     assert mails_to(member.email) == []
 
 
-def test_digest_mails_each_user_once_with_all_unread_messages_and_only_once(runner, client_for, member, kz_member,
-                                                                            deal):
+def test_digest_mails_each_user_once_with_all_unread_messages_and_only_once(
+    runner, client_for, member, kz_member, deal
+):
     colleague = factories.make_user(email="colleague@tannery.example", company=member.company, name="Bilal")
     kz = client_for(kz_member)
     for body in ("First question", "Second question"):
@@ -589,8 +639,9 @@ def test_digest_skips_messages_already_read_and_waits_for_fresh_ones(runner, cli
     assert mails_to(member.email) == []
 
 
-def test_dashboard_shows_interests_to_answer_and_unread_messages(client_for, member, kz_member, outsider, listing,
-                                                                 deal):
+def test_dashboard_shows_interests_to_answer_and_unread_messages(
+    client_for, member, kz_member, outsider, listing, deal
+):
     factories.make_interest(listing, outsider.company)
     client_for(kz_member).post(f"/deals/conversations/{deal.id}/messages", data={"body": "Hello"})
     html = client_for(member).get("/dashboard").get_data(as_text=True)

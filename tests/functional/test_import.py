@@ -15,12 +15,29 @@ from .. import factories
 from .test_listings import client_for
 
 SAMPLE = Path("/work/shared/data/sample-listings.jsonl")
-COMPANY = {"record": "company", "ref": "kz-c01", "name": "Aktobe Hides", "country": "KZ", "city": "Aktobe",
-           "association": "KLA", "membership_no": "KLA-1", "description": "Hides.", "website": "https://a.example",
-           "verified": True}
-LISTING = {"record": "listing", "ref": "t-001", "company_ref": "kz-c01", "direction": "request",
-           "type": "technology_transfer", "language": "en", "title": "Wet-blue line know-how",
-           "description": "We want chrome tanning know-how for cattle hides.", "status": "published"}
+COMPANY = {
+    "record": "company",
+    "ref": "kz-c01",
+    "name": "Aktobe Hides",
+    "country": "KZ",
+    "city": "Aktobe",
+    "association": "KLA",
+    "membership_no": "KLA-1",
+    "description": "Hides.",
+    "website": "https://a.example",
+    "verified": True,
+}
+LISTING = {
+    "record": "listing",
+    "ref": "t-001",
+    "company_ref": "kz-c01",
+    "direction": "request",
+    "type": "technology_transfer",
+    "language": "en",
+    "title": "Wet-blue line know-how",
+    "description": "We want chrome tanning know-how for cattle hides.",
+    "status": "published",
+}
 
 
 def jsonl(*records) -> list[str]:
@@ -41,7 +58,9 @@ def test_sample_file_imports_in_one_command(app, runner):
     result = runner.invoke(args=["import-data", str(SAMPLE)])
     assert result.exit_code == 0, result.output
     assert "companies: 16 created" in result.output and "listings: 64 created" in result.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Company).where(Company.status == "verified")) == 15  # one says false
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Company).where(Company.status == "verified")) == 15
+    )  # one says false
     languages = dict(db.session.execute(sa.select(Listing.language, sa.func.count()).group_by(Listing.language)).all())
     assert languages == {"en": 35, "ru": 23, "kk": 3, "ur": 3}
     live = db.session.scalar(sa.select(sa.func.count()).select_from(Listing).where(Listing.live_clause()))
@@ -79,9 +98,16 @@ def test_a_file_with_bad_lines_is_refused_whole_and_every_bad_line_is_named(app,
     result = runner.invoke(args=["import-data", str(write(tmp_path, lines))])
     assert result.exit_code == 1
     out = result.output
-    for expected in ("line 3: json:", "line 4: company_ref: unknown company nobody", "line 5: title: is 151 characters",
-                     "line 5: type: must be one of", "line 6: ref: duplicate", "line 7: association: must be one of",
-                     "line 8: status: must be one of", "line 8: tags: unknown taxonomy terms: not_a_term"):
+    for expected in (
+        "line 3: json:",
+        "line 4: company_ref: unknown company nobody",
+        "line 5: title: is 151 characters",
+        "line 5: type: must be one of",
+        "line 6: ref: duplicate",
+        "line 7: association: must be one of",
+        "line 8: status: must be one of",
+        "line 8: tags: unknown taxonomy terms: not_a_term",
+    ):
         assert expected in out
     assert "line 1:" not in out and "line 2:" not in out
     assert "Nothing was imported" in out
@@ -106,8 +132,14 @@ def test_changed_records_are_updated_in_place(app, tmp_path):
 
 
 def test_status_sets_the_lifecycle_dates(app):
-    report = import_jsonl(jsonl(COMPANY, LISTING, {**LISTING, "ref": "t-002", "status": "submitted"},
-                                {**LISTING, "ref": "t-003", "status": None}))
+    report = import_jsonl(
+        jsonl(
+            COMPANY,
+            LISTING,
+            {**LISTING, "ref": "t-002", "status": "submitted"},
+            {**LISTING, "ref": "t-003", "status": None},
+        )
+    )
     assert report.ok
     by_ref = {x.ref: x for x in db.session.scalars(sa.select(Listing))}
     published = by_ref["t-001"]
@@ -126,9 +158,17 @@ def test_reimport_does_not_revive_a_withdrawn_listing(app):
 
 
 def test_explicit_tags_and_details_are_kept(app):
-    report = import_jsonl(jsonl(COMPANY, {**LISTING, "type": "trade", "tags": ["hide_goat"],
-                                          "details": {"product": "Goat skins", "quantity": 5000, "unit": "skins",
-                                                      "incoterms": "CIF"}}))
+    report = import_jsonl(
+        jsonl(
+            COMPANY,
+            {
+                **LISTING,
+                "type": "trade",
+                "tags": ["hide_goat"],
+                "details": {"product": "Goat skins", "quantity": 5000, "unit": "skins", "incoterms": "CIF"},
+            },
+        )
+    )
     assert report.ok, report.errors
     listing = db.session.scalars(sa.select(Listing)).one()
     assert listing.tag_ids == ["hide_goat"] and not listing.tags[0].inferred
@@ -136,14 +176,25 @@ def test_explicit_tags_and_details_are_kept(app):
 
 
 def test_details_are_checked_against_the_type(app):
-    _records, errors = validate_jsonl(jsonl(COMPANY, {**LISTING, "type": "trade", "details": {"incoterms": "XYZ", "seats": 3}}))
+    _records, errors = validate_jsonl(
+        jsonl(COMPANY, {**LISTING, "type": "trade", "details": {"incoterms": "XYZ", "seats": 3}})
+    )
     assert "line 2: details.seats: unknown field for type trade" in errors
     assert any(e.startswith("line 2: details.incoterms: must be one of EXW") for e in errors)
 
 
 def test_language_is_detected_when_missing(app):
-    import_jsonl(jsonl(COMPANY, {**LISTING, "language": None, "title": "Ищем технологию дубления",
-                                 "description": "Нужна помощь с хромовым дублением шкур КРС."}))
+    import_jsonl(
+        jsonl(
+            COMPANY,
+            {
+                **LISTING,
+                "language": None,
+                "title": "Ищем технологию дубления",
+                "description": "Нужна помощь с хромовым дублением шкур КРС.",
+            },
+        )
+    )
     assert db.session.scalars(sa.select(Listing)).one().language == "ru"
 
 
@@ -158,7 +209,7 @@ def test_import_is_audited_once(app, admin):
 
 ROSTER = (
     "ref,name,country,city,association,membership_no,website,description\n"
-    "pk-r1,Bin Qasim Tannery,PK,Karachi,PTA,PTA-0101,https://bq.example,\"Cow and buffalo,\nfinished leather\"\n"
+    'pk-r1,Bin Qasim Tannery,PK,Karachi,PTA,PTA-0101,https://bq.example,"Cow and buffalo,\nfinished leather"\n'
     "pk-r2,Sialkot Gloves,PK,Sialkot,,PTA-0102,,Gloves\n"
 )
 
@@ -171,7 +222,10 @@ def test_csv_roster_imports_companies_with_the_chosen_association(app, runner, t
     assert set(companies) == {"pk-r1", "pk-r2"}
     assert companies["pk-r1"].description == "Cow and buffalo,\nfinished leather"
     assert all(c.association.code == "PTA" and not c.is_verified for c in companies.values())
-    assert "0 created, 0 updated, 2 unchanged" in runner.invoke(args=["import-data", str(path), "--association", "PTA"]).output
+    assert (
+        "0 created, 0 updated, 2 unchanged"
+        in runner.invoke(args=["import-data", str(path), "--association", "PTA"]).output
+    )
 
 
 def test_csv_roster_errors_name_the_spreadsheet_line(app, runner, tmp_path):
@@ -193,8 +247,12 @@ def test_csv_without_required_columns_is_refused(app, runner, tmp_path):
 
 def upload(browser, lines, name="data.jsonl", **fields):
     body = "".join(lines).encode()
-    return browser.post("/staff/import", data={"file": (io.BytesIO(body), name), **fields},
-                        content_type="multipart/form-data", follow_redirects=True)
+    return browser.post(
+        "/staff/import",
+        data={"file": (io.BytesIO(body), name), **fields},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
 
 
 def test_staff_upload_imports_their_associations_file(app, kla_staff):
@@ -232,7 +290,8 @@ def test_staff_csv_upload_is_bound_to_their_own_association(app, pta_staff):
 @pytest.mark.parametrize("who, code", [("member", 403), (None, 302)])
 def test_members_and_visitors_cannot_import(app, request, who, code):
     browser = client_for(app, request.getfixturevalue(who)) if who else app.test_client()
-    response = browser.post("/staff/import", data={"file": (io.BytesIO(b"{}"), "x.jsonl")},
-                            content_type="multipart/form-data")
+    response = browser.post(
+        "/staff/import", data={"file": (io.BytesIO(b"{}"), "x.jsonl")}, content_type="multipart/form-data"
+    )
     assert response.status_code == code
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Company)) == (1 if who else 0)

@@ -47,10 +47,17 @@ def client_for(app, user):
 
 def form_data(**over):
     data = {
-        "direction": "offer", "type": "trade", "title": "Wet-blue cattle hides, 20,000 sq ft a month",
-        "description": "Chrome-tanned **wet blue** from Punjab cattle hides.", "language": "",
-        "trade-product": "Wet blue cattle hides", "trade-quantity": "20000", "trade-unit": "sqft",
-        "trade-incoterms": "FOB", "tags": ["hide_cattle", "stage_wetblue"], "target_countries": ["KZ"],
+        "direction": "offer",
+        "type": "trade",
+        "title": "Wet-blue cattle hides, 20,000 sq ft a month",
+        "description": "Chrome-tanned **wet blue** from Punjab cattle hides.",
+        "language": "",
+        "trade-product": "Wet blue cattle hides",
+        "trade-quantity": "20000",
+        "trade-unit": "sqft",
+        "trade-incoterms": "FOB",
+        "tags": ["hide_cattle", "stage_wetblue"],
+        "target_countries": ["KZ"],
         "save": "Save draft",
     }
     data.update(over)
@@ -70,12 +77,21 @@ def count(model):
 
 def test_member_saves_draft_with_type_details_tags_and_detected_language(client, login, member):
     login(member)
-    response = client.post("/listings/new", data=form_data(
-        title="Продаём вет-блю КРС", description="Шкуры КРС хромового дубления, 20 000 кв. футов в месяц."))
+    response = client.post(
+        "/listings/new",
+        data=form_data(
+            title="Продаём вет-блю КРС", description="Шкуры КРС хромового дубления, 20 000 кв. футов в месяц."
+        ),
+    )
     assert response.status_code == 302
     listing = only_listing()
     assert listing.status is ListingStatus.draft and listing.company_id == member.company_id
-    assert listing.details == {"product": "Wet blue cattle hides", "quantity": 20000, "unit": "sqft", "incoterms": "FOB"}
+    assert listing.details == {
+        "product": "Wet blue cattle hides",
+        "quantity": 20000,
+        "unit": "sqft",
+        "incoterms": "FOB",
+    }
     assert listing.language == "ru"
     assert listing.tag_ids == ["hide_cattle", "stage_wetblue"] and listing.target_countries == ["KZ"]
 
@@ -88,21 +104,37 @@ def test_author_can_correct_the_detected_language(client, login, member):
 
 def test_only_the_chosen_types_fields_are_validated_and_saved(client, login, member):
     login(member)
-    response = client.post("/listings/new", data=form_data(**{
-        "type": "training", "training-duration": "", "training-mode": "remote", "trade-quantity": "not a number"}))
+    response = client.post(
+        "/listings/new",
+        data=form_data(
+            **{"type": "training", "training-duration": "", "training-mode": "remote", "trade-quantity": "not a number"}
+        ),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and count(Listing) == 0
     assert "Required for this type of listing." in html  # the training duration
     assert "Not a valid decimal value" not in html  # the trade section is ignored
-    client.post("/listings/new", data=form_data(**{"type": "training", "training-duration": "3 weeks",
-                                                    "training-mode": "remote", "training-seats": "12"}))
+    client.post(
+        "/listings/new",
+        data=form_data(
+            **{"type": "training", "training-duration": "3 weeks", "training-mode": "remote", "training-seats": "12"}
+        ),
+    )
     assert only_listing().details == {"duration": "3 weeks", "mode": "remote", "seats": 12}
 
 
 def test_joint_venture_range_must_not_be_reversed(client, login, member):
     login(member)
-    response = client.post("/listings/new", data=form_data(**{
-        "type": "joint_venture", "joint_venture-investment_min": "500000", "joint_venture-investment_max": "100000"}))
+    response = client.post(
+        "/listings/new",
+        data=form_data(
+            **{
+                "type": "joint_venture",
+                "joint_venture-investment_min": "500000",
+                "joint_venture-investment_max": "100000",
+            }
+        ),
+    )
     assert "Must not be less than the lower value." in response.get_data(as_text=True)
     assert count(Listing) == 0
 
@@ -128,8 +160,9 @@ def test_unverified_company_saves_draft_but_cannot_submit(client, login):
     login(user)
     page = client.get("/listings/new").get_data(as_text=True)
     assert "not verified yet" in page
-    response = client.post("/listings/new", data=form_data(save=None, submit="Save and submit for review"),
-                           follow_redirects=True)
+    response = client.post(
+        "/listings/new", data=form_data(save=None, submit="Save and submit for review"), follow_redirects=True
+    )
     assert "must be verified" in response.get_data(as_text=True)
     assert only_listing().status is ListingStatus.draft
 
@@ -183,8 +216,15 @@ def test_company_id_in_the_form_is_ignored(client, login, member, kz_member):
 def test_editing_a_published_listing_files_a_revision_and_keeps_the_published_version(client, login, member):
     listing = factories.make_listing(member.company, status="published", title="Original title")
     login(member)
-    data = form_data(**{"type": "technology_transfer", "technology_transfer-form": "licence", "title": "New title",
-                        "save": None, "submit": "Send changes for review"})
+    data = form_data(
+        **{
+            "type": "technology_transfer",
+            "technology_transfer-form": "licence",
+            "title": "New title",
+            "save": None,
+            "submit": "Send changes for review",
+        }
+    )
     assert client.post(f"/listings/{listing.id}/edit", data=data).status_code == 302
     db.session.refresh(listing)
     assert listing.title == "Original title" and listing.status is ListingStatus.published
@@ -239,15 +279,20 @@ def test_owner_actions_are_audited(client, login, member):
     login(member)
     client.post(f"/listings/{listing.id}/submit")
     entry = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "listing.submit")).one()
-    assert entry.actor_id == member.id and entry.object_id == listing.id and entry.detail == {"from": "draft", "to": "submitted"}
+    assert (
+        entry.actor_id == member.id
+        and entry.object_id == listing.id
+        and entry.detail == {"from": "draft", "to": "submitted"}
+    )
 
 
 # --- expiry, reminders and renewal (frozen clock) -----------------------------------------------------
 
 
 def test_expired_listing_is_not_live_before_the_command_runs(client, member, clock):
-    listing = factories.make_listing(member.company, status="published", title="Old offer",
-                                     expires_at=clock.now + timedelta(hours=1))
+    listing = factories.make_listing(
+        member.company, status="published", title="Old offer", expires_at=clock.now + timedelta(hours=1)
+    )
     assert client.get(f"/listings/{listing.id}").status_code == 200
     clock.advance(hours=2)
     assert client.get(f"/listings/{listing.id}").status_code == 404
@@ -255,8 +300,9 @@ def test_expired_listing_is_not_live_before_the_command_runs(client, member, clo
 
 
 def test_expire_command_reminds_once_then_expires_on_time(app, runner, member, clock):
-    listing = factories.make_listing(member.company, status="published", published_at=clock.now,
-                                     expires_at=clock.now + timedelta(days=365))
+    listing = factories.make_listing(
+        member.company, status="published", published_at=clock.now, expires_at=clock.now + timedelta(days=365)
+    )
     assert runner.invoke(args=["listings", "expire"]).exit_code == 0
     assert count(OutboxMessage) == 0  # a year to go: nothing to say
     clock.advance(days=352)
@@ -297,8 +343,12 @@ def test_renew_opens_14_days_before_expiry(client, login, member, clock):
 
 
 def test_renew_after_expiry_puts_the_listing_back_online(client, login, member, clock):
-    listing = factories.make_listing(member.company, status="expired", expires_at=clock.now - timedelta(days=3),
-                                     reminded_at=clock.now - timedelta(days=17))
+    listing = factories.make_listing(
+        member.company,
+        status="expired",
+        expires_at=clock.now - timedelta(days=3),
+        reminded_at=clock.now - timedelta(days=17),
+    )
     login(member)
     client.post(f"/listings/{listing.id}/renew")
     db.session.refresh(listing)
@@ -308,9 +358,17 @@ def test_renew_after_expiry_puts_the_listing_back_online(client, login, member, 
 # --- the public page and the index --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("viewer, sees", [
-    (None, False), ("kz_member", False), ("kla_staff", False), ("member", True), ("pta_staff", True), ("admin", True),
-])
+@pytest.mark.parametrize(
+    "viewer, sees",
+    [
+        (None, False),
+        ("kz_member", False),
+        ("kla_staff", False),
+        ("member", True),
+        ("pta_staff", True),
+        ("admin", True),
+    ],
+)
 def test_unpublished_listing_is_seen_only_by_owner_its_staff_and_admins(request, app, member, viewer, sees):
     listing = factories.make_listing(member.company, status="submitted", title="Pending offer")
     browser = client_for(app, request.getfixturevalue(viewer)) if viewer else app.test_client()
@@ -331,13 +389,16 @@ def test_anonymous_listing_hides_the_company_from_visitors_and_other_members(app
         assert name in client_for(app, insider).get(f"/listings/{listing.id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("payload, forbidden", [
-    ("<script>alert('x')</script>", "<script"),
-    ("[click](javascript:alert(1))", "javascript:"),
-    ('<img src="x" onerror="alert(1)">', "onerror"),
-    ('<a href="https://x.example" onclick="steal()">x</a>', "onclick"),
-    ("<iframe src='https://evil.example'></iframe>", "<iframe"),
-])
+@pytest.mark.parametrize(
+    "payload, forbidden",
+    [
+        ("<script>alert('x')</script>", "<script"),
+        ("[click](javascript:alert(1))", "javascript:"),
+        ('<img src="x" onerror="alert(1)">', "onerror"),
+        ('<a href="https://x.example" onclick="steal()">x</a>', "onclick"),
+        ("<iframe src='https://evil.example'></iframe>", "<iframe"),
+    ],
+)
 def test_description_markdown_is_sanitized(client, member, payload, forbidden):
     listing = factories.make_listing(member.company, status="published", description=f"**Fine** text. {payload}")
     html = client.get(f"/listings/{listing.id}").get_data(as_text=True)
@@ -347,21 +408,31 @@ def test_description_markdown_is_sanitized(client, member, payload, forbidden):
 
 
 def test_description_links_get_nofollow(client, member):
-    listing = factories.make_listing(member.company, status="published", description="See [our site](https://t.example).")
+    listing = factories.make_listing(
+        member.company, status="published", description="See [our site](https://t.example)."
+    )
     html = client.get(f"/listings/{listing.id}").get_data(as_text=True)
     assert '<a href="https://t.example" rel="nofollow noopener">our site</a>' in html
 
 
 def test_title_is_escaped(client, member):
     listing = factories.make_listing(member.company, status="published", title="<b>Bold</b> hides")
-    html = client.get("/listings/").get_data(as_text=True) + client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    html = client.get("/listings/").get_data(as_text=True) + client.get(f"/listings/{listing.id}").get_data(
+        as_text=True
+    )
     assert "<b>Bold</b>" not in html and "&lt;b&gt;Bold&lt;/b&gt;" in html
 
 
 def test_index_filters_by_type_direction_country_and_capability(client, member, kz_member):
     factories.make_listing(member.company, status="published", title="PK trade offer", type="trade", tags=["hide_goat"])
-    factories.make_listing(kz_member.company, status="published", title="KZ training request", type="training",
-                           direction="request", tags=["svc_training"])
+    factories.make_listing(
+        kz_member.company,
+        status="published",
+        title="KZ training request",
+        type="training",
+        direction="request",
+        tags=["svc_training"],
+    )
     factories.make_listing(kz_member.company, status="draft", title="KZ draft")
 
     def titles(query=""):
@@ -387,15 +458,19 @@ def test_index_paginates(app, client, member):
     app.config["PAGE_SIZE"] = 3
     for n in range(5):
         factories.make_listing(member.company, status="published", title=f"Listing number {n}")
-    first, second = client.get("/listings/").get_data(as_text=True), client.get("/listings/?page=2").get_data(as_text=True)
+    first, second = (
+        client.get("/listings/").get_data(as_text=True),
+        client.get("/listings/?page=2").get_data(as_text=True),
+    )
     assert first.count("Listing number") == 3 and second.count("Listing number") == 2
     assert "5 in all" in first
 
 
 def test_index_shows_summary_or_the_start_of_the_description(client, member):
     factories.make_listing(member.company, status="published", title="With summary", summary="Short summary here")
-    factories.make_listing(member.company, status="published", title="Without summary",
-                           description="**Long** description " + "word " * 100)
+    factories.make_listing(
+        member.company, status="published", title="Without summary", description="**Long** description " + "word " * 100
+    )
     html = client.get("/listings/").get_data(as_text=True)
     assert "Short summary here" in html and "Long description word" in html and "…" in html
 
@@ -432,8 +507,9 @@ def test_flag_needs_a_reason(app, member, kz_member):
 
 
 def test_my_listings_show_statuses_and_staff_comments(client, login, member, kz_member):
-    factories.make_listing(member.company, status="changes_requested", title="Needs work",
-                           staff_comment="Please add the monthly capacity.")
+    factories.make_listing(
+        member.company, status="changes_requested", title="Needs work", staff_comment="Please add the monthly capacity."
+    )
     factories.make_listing(kz_member.company, status="draft", title="Not mine")
     login(member)
     html = client.get("/listings/mine").get_data(as_text=True)

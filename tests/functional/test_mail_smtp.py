@@ -54,8 +54,15 @@ def body(message) -> str:
 
 
 def test_confirmation_mail_arrives_over_smtp_and_is_marked_sent(client, smtp):
-    client.post("/auth/register", data={"name": "Aigerim", "email": "aigerim@example.kz",
-                                        "password": "hides-and-skins-42", "password2": "hides-and-skins-42"})
+    client.post(
+        "/auth/register",
+        data={
+            "name": "Aigerim",
+            "email": "aigerim@example.kz",
+            "password": "hides-and-skins-42",
+            "password2": "hides-and-skins-42",
+        },
+    )
     [message] = smtp.to("aigerim@example.kz")
     assert "Confirm your email" in message["Subject"]
     assert "http://localhost/auth/confirm/" in body(message)
@@ -66,8 +73,9 @@ def test_confirmation_mail_arrives_over_smtp_and_is_marked_sent(client, smtp):
 def test_interest_notification_arrives_over_smtp(client, login, smtp, member, kz_member):
     listing = factories.make_live_listing(member.company, "Chrome tanning training in Karachi", type="training")
     login(kz_member)
-    client.post(f"/deals/listings/{listing.id}/interest",
-                data={"message": "We would like to send four technicians in October."})
+    client.post(
+        f"/deals/listings/{listing.id}/interest", data={"message": "We would like to send four technicians in October."}
+    )
     [message] = smtp.to(member.email)
     assert "Chrome tanning training in Karachi" in message["Subject"]
     assert "Kostanay Hides" in body(message) and "http://localhost/deals/interests/" in body(message)
@@ -98,8 +106,15 @@ def test_alert_arrives_over_smtp_with_one_click_unsubscribe(runner, smtp, member
 
 def test_mail_stays_in_the_outbox_with_the_error_when_smtp_is_down(app, client):
     app.config["MAIL_PORT"] = free_port()  # nothing listens there
-    response = client.post("/auth/register", data={"name": "Bilal", "email": "bilal@example.pk",
-                                                   "password": "hides-and-skins-42", "password2": "hides-and-skins-42"})
+    response = client.post(
+        "/auth/register",
+        data={
+            "name": "Bilal",
+            "email": "bilal@example.pk",
+            "password": "hides-and-skins-42",
+            "password2": "hides-and-skins-42",
+        },
+    )
     assert response.status_code == 302  # the user's request never fails because of mail
     row = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == "bilal@example.pk"))
     assert row.sent_at is None and row.error

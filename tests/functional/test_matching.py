@@ -15,8 +15,13 @@ from .. import factories
 
 @pytest.fixture
 def pk_company(app):
-    return factories.make_company(name="Sialkot Tannery", country="PK", association="PTA", verified=True,
-                                  capabilities=["svc_effluent", "svc_training", "tan_chrome"])
+    return factories.make_company(
+        name="Sialkot Tannery",
+        country="PK",
+        association="PTA",
+        verified=True,
+        capabilities=["svc_effluent", "svc_training", "tan_chrome"],
+    )
 
 
 @pytest.fixture
@@ -65,23 +70,41 @@ def test_match_cli_refuses_unknown_ref(runner):
 
 def test_russian_request_finds_english_offer_with_no_word_in_common(runner, pk_company, kz_company):
     offer = factories.make_live_listing(
-        pk_company, "ETP operation and chrome tanning training for your staff",
-        description="Our engineers teach effluent treatment plant operation and chrome recovery.", type="training")
+        pk_company,
+        "ETP operation and chrome tanning training for your staff",
+        description="Our engineers teach effluent treatment plant operation and chrome recovery.",
+        type="training",
+    )
     factories.make_live_listing(pk_company, "Saddle making course", type="training")
     factories.make_live_listing(
-        kz_company, "Обучение: очистные сооружения и хромовое дубление", direction="request", type="training",
-        description="Ищем партнера, который научит персонал эксплуатации очистных сооружений.", ref="kz-etp")
+        kz_company,
+        "Обучение: очистные сооружения и хромовое дубление",
+        direction="request",
+        type="training",
+        description="Ищем партнера, который научит персонал эксплуатации очистных сооружений.",
+        ref="kz-etp",
+    )
     (best, *_rest) = match_json(runner, "kz-etp")["matches"]
     assert best["id"] == offer.id
     assert any("Effluent" in r for r in best["reasons"])
 
 
 def test_kazakh_request_finds_urdu_offer(runner, pk_company, kz_company):
-    offer = factories.make_live_listing(pk_company, "گھوڑے کی زین اور لگام", language="ur",
-                                        description="ہم گھوڑے کی زین، لگام اور سیڈلری کا سامان برآمد کرتے ہیں۔")
+    offer = factories.make_live_listing(
+        pk_company,
+        "گھوڑے کی زین اور لگام",
+        language="ur",
+        description="ہم گھوڑے کی زین، لگام اور سیڈلری کا سامان برآمد کرتے ہیں۔",
+    )
     factories.make_live_listing(pk_company, "بھیڑ کی کھال کی جیکٹس", language="ur")
-    factories.make_live_listing(kz_company, "Ер-тұрман мен ертоқым сатып аламыз", direction="request", language="kk",
-                                description="Жылқы әбзелдері мен ертоқымдар керек.", ref="kk-saddle")
+    factories.make_live_listing(
+        kz_company,
+        "Ер-тұрман мен ертоқым сатып аламыз",
+        direction="request",
+        language="kk",
+        description="Жылқы әбзелдері мен ертоқымдар керек.",
+        ref="kk-saddle",
+    )
     assert match_json(runner, "kk-saddle")["matches"][0]["id"] == offer.id
 
 
@@ -133,12 +156,19 @@ def test_dashboard_shows_matches_for_your_listings_and_companies_to_meet(client,
 
 
 def test_admin_added_synonym_counts_for_matching(app, runner, pk_company, kz_company):
-    db.session.add(TaxonomyTerm(id="svc_embossing", facet="service", labels={"en": "Embossing"},
-                                synonyms={"en": ["embossing"], "ru": ["тиснение"]}))
+    db.session.add(
+        TaxonomyTerm(
+            id="svc_embossing",
+            facet="service",
+            labels={"en": "Embossing"},
+            synonyms={"en": ["embossing"], "ru": ["тиснение"]},
+        )
+    )
     db.session.commit()
     offer = factories.make_live_listing(pk_company, "Embossing plates and know-how", type="technology_transfer")
     factories.make_live_listing(pk_company, "Drum dyeing know-how", type="technology_transfer")
-    factories.make_live_listing(kz_company, "Нужна технология: тиснение кожи", direction="request",
-                                type="technology_transfer", ref="kz-emb")
+    factories.make_live_listing(
+        kz_company, "Нужна технология: тиснение кожи", direction="request", type="technology_transfer", ref="kz-emb"
+    )
     (best, *_rest) = match_json(runner, "kz-emb")["matches"]
     assert best["id"] == offer.id and any("Embossing" in r for r in best["reasons"])

@@ -58,7 +58,9 @@ def test_pta_staff_cannot_see_or_decide_on_a_kla_members_listing(app, kz_member,
 def test_bulk_with_one_foreign_listing_changes_nothing(app, member, kz_member, pta_staff):
     own = factories.make_listing(member.company, status="submitted")
     foreign = factories.make_listing(kz_member.company, status="submitted")
-    response = client_for(app, pta_staff).post("/staff/listings/bulk", data={"ids": [own.id, foreign.id], "action": "approve"})
+    response = client_for(app, pta_staff).post(
+        "/staff/listings/bulk", data={"ids": [own.id, foreign.id], "action": "approve"}
+    )
     assert response.status_code == 404
     assert status_of(own) is ListingStatus.submitted and status_of(foreign) is ListingStatus.submitted
 
@@ -87,7 +89,10 @@ def test_request_changes_and_reject_need_a_comment(app, member, pta_staff, actio
     listing = db.session.get(Listing, listing.id)
     assert listing.status.value == ("changes_requested" if action == "request_changes" else "rejected")
     assert listing.staff_comment == "Add your capacity."
-    assert db.session.scalar(sa.select(AuditLog.reason).where(AuditLog.action == f"listing.{action}")) == "Add your capacity."
+    assert (
+        db.session.scalar(sa.select(AuditLog.reason).where(AuditLog.action == f"listing.{action}"))
+        == "Add your capacity."
+    )
     assert "Add your capacity." in db.session.scalars(sa.select(OutboxMessage.body)).one()
 
 
@@ -103,8 +108,11 @@ def test_bulk_approval_applies_to_every_ticked_listing_and_skips_the_rest(app, m
     first = factories.make_listing(member.company, status="submitted")
     second = factories.make_listing(member.company, status="submitted")
     draft = factories.make_listing(member.company, status="draft", title="Still a draft")
-    response = client_for(app, pta_staff).post("/staff/listings/bulk", data={
-        "ids": [first.id, second.id, draft.id], "action": "approve"}, follow_redirects=True)
+    response = client_for(app, pta_staff).post(
+        "/staff/listings/bulk",
+        data={"ids": [first.id, second.id, draft.id], "action": "approve"},
+        follow_redirects=True,
+    )
     html = response.get_data(as_text=True)
     assert "Decision applied to 2 listing(s)." in html and "Still a draft" in html
     assert status_of(first) is status_of(second) is ListingStatus.published
@@ -145,8 +153,15 @@ def test_queue_empty_state(app, pta_staff):
 
 def published_with_revision(app, member, new_title="Better title"):
     listing = factories.make_listing(member.company, status="published", title="First title")
-    data = form_data(**{"type": "technology_transfer", "technology_transfer-form": "turnkey", "title": new_title,
-                        "save": None, "submit": "Send changes for review"})
+    data = form_data(
+        **{
+            "type": "technology_transfer",
+            "technology_transfer-form": "turnkey",
+            "title": new_title,
+            "save": None,
+            "submit": "Send changes for review",
+        }
+    )
     client_for(app, member).post(f"/listings/{listing.id}/edit", data=data)
     return listing
 
@@ -173,8 +188,10 @@ def test_approving_a_revision_applies_it_to_the_published_listing(app, member, p
 
 def test_rejecting_a_revision_keeps_the_published_version(app, member, pta_staff):
     listing = published_with_revision(app, member, new_title="Misleading title")
-    client_for(app, pta_staff).post(f"/staff/listings/{listing.id}/decide",
-                                    data={"action": "reject", "comment": "The title overstates your capacity."})
+    client_for(app, pta_staff).post(
+        f"/staff/listings/{listing.id}/decide",
+        data={"action": "reject", "comment": "The title overstates your capacity."},
+    )
     db.session.expire_all()
     listing = db.session.get(Listing, listing.id)
     assert listing.title == "First title" and listing.status is ListingStatus.published
@@ -193,8 +210,12 @@ def flagged_listing(app, member, kz_member):
 
 def test_a_report_lands_in_the_owners_association_queue_only(app, member, kz_member, pta_staff, kla_staff):
     flagged_listing(app, member, kz_member)
-    assert "Suspicious offer" in client_for(app, pta_staff).get("/staff/listings/?status=flagged").get_data(as_text=True)
-    assert "Suspicious offer" not in client_for(app, kla_staff).get("/staff/listings/?status=flagged").get_data(as_text=True)
+    assert "Suspicious offer" in client_for(app, pta_staff).get("/staff/listings/?status=flagged").get_data(
+        as_text=True
+    )
+    assert "Suspicious offer" not in client_for(app, kla_staff).get("/staff/listings/?status=flagged").get_data(
+        as_text=True
+    )
 
 
 def test_staff_dismiss_reports_and_the_listing_stays_online(app, member, kz_member, pta_staff):
@@ -238,12 +259,16 @@ def test_member_submits_staff_asks_for_changes_member_fixes_staff_approves_visit
     listing = db.session.scalars(sa.select(Listing)).one()
     assert visitor.get(f"/listings/{listing.id}").status_code == 404
 
-    staff.post(f"/staff/listings/{listing.id}/decide", data={"action": "request_changes", "comment": "Add the hide origin."})
+    staff.post(
+        f"/staff/listings/{listing.id}/decide", data={"action": "request_changes", "comment": "Add the hide origin."}
+    )
     mine = owner.get("/listings/mine").get_data(as_text=True)
     assert "Add the hide origin." in mine
 
-    owner.post(f"/listings/{listing.id}/edit", data=form_data(
-        title="Wet blue offer from Punjab cattle", save=None, submit="Save and submit for review"))
+    owner.post(
+        f"/listings/{listing.id}/edit",
+        data=form_data(title="Wet blue offer from Punjab cattle", save=None, submit="Save and submit for review"),
+    )
     assert status_of(listing) is ListingStatus.submitted
 
     staff.post(f"/staff/listings/{listing.id}/decide", data={"action": "approve"})
@@ -251,4 +276,10 @@ def test_member_submits_staff_asks_for_changes_member_fixes_staff_approves_visit
     assert "Wet blue offer from Punjab cattle" in visitor.get("/listings/").get_data(as_text=True)
     assert visitor.get(f"/listings/{listing.id}").status_code == 200
     actions = db.session.scalars(sa.select(AuditLog.action).order_by(AuditLog.id)).all()
-    assert actions == ["listing.create", "listing.submit", "listing.request_changes", "listing.submit", "listing.approve"]
+    assert actions == [
+        "listing.create",
+        "listing.submit",
+        "listing.request_changes",
+        "listing.submit",
+        "listing.approve",
+    ]

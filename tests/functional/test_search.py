@@ -40,8 +40,13 @@ def page(client, raw=False, **params) -> str:
 
 @pytest.fixture
 def pk_company(app):
-    return factories.make_company(name="Sialkot Tannery", country="PK", association="PTA", verified=True,
-                                  capabilities=["svc_effluent", "hide_cattle"])
+    return factories.make_company(
+        name="Sialkot Tannery",
+        country="PK",
+        association="PTA",
+        verified=True,
+        capabilities=["svc_effluent", "hide_cattle"],
+    )
 
 
 @pytest.fixture
@@ -57,8 +62,14 @@ def test_published_listing_is_found_after_commit(client, pk_company):
 
 def test_rolled_back_listing_never_reaches_index(client, app, pk_company):
     factories.make_live_listing(pk_company, "Cattle hides")
-    listing = Listing(company_id=pk_company.id, direction=Direction.offer, type=ListingType.trade, title="Ostrich skins",
-                      status=ListingStatus.published, published_at=utcnow())
+    listing = Listing(
+        company_id=pk_company.id,
+        direction=Direction.offer,
+        type=ListingType.trade,
+        title="Ostrich skins",
+        status=ListingStatus.published,
+        published_at=utcnow(),
+    )
     db.session.add(listing)
     db.session.flush()  # the change is recorded at flush ...
     db.session.rollback()  # ... and forgotten on rollback
@@ -124,8 +135,21 @@ def test_check_reports_missing_extra_and_stale(app, runner, pk_company):
     assert f"extra: listing:{kept.id}" in result.output and f"stale: listing:{changed.id}" in result.output
 
 
-@pytest.mark.parametrize("q", ["status:draft", "title:secret*", "*", "owner:*", "secret*", "kind:listing", "sec?et",
-                               "id:listing*", "[a TO z]", "status:published OR status:draft"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "status:draft",
+        "title:secret*",
+        "*",
+        "owner:*",
+        "secret*",
+        "kind:listing",
+        "sec?et",
+        "id:listing*",
+        "[a TO z]",
+        "status:published OR status:draft",
+    ],
+)
 def test_field_and_wildcard_queries_never_reveal_unpublished(client, pk_company, q):
     factories.make_live_listing(pk_company, "Secret draft tannery plan", status=ListingStatus.draft)
     factories.make_live_listing(pk_company, "Secret submitted plan", status=ListingStatus.submitted)
@@ -152,8 +176,10 @@ def test_commits_from_two_processes_both_reach_the_index(app, pk_company):
     )
     args = [app.config["SQLALCHEMY_DATABASE_URI"], index.index_dir(app), str(pk_company.id)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-c", script, *args, name], cwd=ROOT, env=env)  # noqa: S603
-             for name in ("Alpha", "Bravo")]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, *args, name], cwd=ROOT, env=env)  # noqa: S603
+        for name in ("Alpha", "Bravo")
+    ]
     assert all(p.wait(timeout=120) == 0 for p in procs)
     titles = {t for (t,) in db.session.execute(sa.select(Listing.title))}
     assert len(titles) == 6
@@ -203,7 +229,8 @@ def test_healthz_reports_a_missing_index(client):
 
 def test_script_in_listing_is_escaped_in_highlights(client, pk_company):
     factories.make_live_listing(
-        pk_company, 'Chrome <script>alert("x")</script> leather',
+        pk_company,
+        'Chrome <script>alert("x")</script> leather',
         description='Chrome tanned "quoted" leather <script>alert("hi")</script> for shoes. Chrome again.',
     )
     html = page(client, raw=True, q="chrome script")
@@ -247,8 +274,12 @@ def test_quoted_words_must_all_be_there(client, pk_company):
 
 
 def test_russian_query_finds_english_offer(client, pk_company):
-    factories.make_live_listing(pk_company, "ETP operation and effluent treatment training",
-                                description="We teach wastewater treatment for tanneries.", type="training")
+    factories.make_live_listing(
+        pk_company,
+        "ETP operation and effluent treatment training",
+        description="We teach wastewater treatment for tanneries.",
+        type="training",
+    )
     assert "ETP operation" in page(client, q="очистные сооружения")
 
 

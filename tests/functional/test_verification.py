@@ -95,7 +95,11 @@ def test_verify_sets_status_writes_audit_and_notifies_owner(client, login, pta_s
     assert company.status_reason is None
     [row] = audit_rows(action="company.verify")
     assert (row.actor_id, row.association_id, row.object_type, row.object_id) == (
-        pta_staff.id, company.association_id, "company", company.id)
+        pta_staff.id,
+        company.association_id,
+        "company",
+        company.id,
+    )
     assert "Sialkot Gloves" in notices_for(company.owner_id)[0].text
     assert len(mails_to("gloves@example.pk")) == 1
 
@@ -139,7 +143,9 @@ def test_revoking_a_verification_rejects_with_reason_and_audits(client, login, p
     owner = factories.make_user(company=company, owner=True)
     login(pta_staff)
     assert client.post(f"/staff/companies/{company.id}/revoke", data={"reason": ""}).status_code == 400
-    response = client.post(f"/staff/companies/{company.id}/revoke", data={"reason": "Membership fees unpaid since 2024."})
+    response = client.post(
+        f"/staff/companies/{company.id}/revoke", data={"reason": "Membership fees unpaid since 2024."}
+    )
     assert response.status_code == 302
     company = db.session.get(Company, company.id)
     assert company.status is VerificationStatus.rejected and company.verified_at is None
@@ -177,8 +183,9 @@ def test_review_page_shows_company_and_history(client, login, pta_staff):
 @pytest.mark.parametrize("action", ["verify", "reject", "revoke"])
 def test_staff_cannot_decide_on_another_associations_company_even_with_forged_ids(client, login, pta_staff, action):
     kla = factories.association("KLA")
-    company = factories.make_company(name="Steppe Hides", country="KZ", association="KLA",
-                                     verified=(action == "revoke"))
+    company = factories.make_company(
+        name="Steppe Hides", country="KZ", association="KLA", verified=(action == "revoke")
+    )
     before = company.status
     login(pta_staff)
     response = client.post(
@@ -274,7 +281,9 @@ def test_audit_log_has_no_edit_or_delete_routes(app):
 
 
 def test_audit_row_refuses_update_and_delete_through_the_orm(app, pta_staff):
-    row = AuditLog(actor_id=pta_staff.id, action="company.verify", object_type="company", object_id=1, reason="original")
+    row = AuditLog(
+        actor_id=pta_staff.id, action="company.verify", object_type="company", object_id=1, reason="original"
+    )
     db.session.add(row)
     db.session.commit()
     row.reason = "rewritten history"

@@ -35,7 +35,7 @@ def test_urdu_diacritics_and_tatweel_are_removed_but_offsets_kept():
     text = "چمـڑا کی کَھال"
     found = words(text)
     assert [w.surface for w in found][0] == "چمڑا"
-    assert all(text[w.start:w.end].strip() for w in found)
+    assert all(text[w.start : w.end].strip() for w in found)
     assert normalize("کَھال")[0] == normalize("کھال")[0]
 
 
@@ -46,7 +46,7 @@ def test_stop_words_are_flagged_not_dropped_for_phrases():
 
 def test_analyzer_gives_char_offsets_for_highlighting():
     text = "Wet-blue <b>hides</b>"
-    tokens = [(t.text, text[t.startchar:t.endchar]) for t in MultilingualAnalyzer()(text, chars=True)]
+    tokens = [(t.text, text[t.startchar : t.endchar]) for t in MultilingualAnalyzer()(text, chars=True)]
     assert tokens == [("wet", "Wet"), ("blue", "blue"), ("hide", "hides")]
 
 
