@@ -53,6 +53,8 @@ def nav_items() -> list[tuple[str, str]]:
             items.insert(1, ("moderation.queue", _l("Moderation")))
         elif role == "admin":
             items.insert(0, ("admin.index", _l("Administration")))
+            items.insert(1, ("moderation.queue", _l("Moderation")))
+            items.insert(2, ("moderation.import_data", _l("Import")))
     return [(e, label) for e, label in items if e in current_app.view_functions]
 
 

@@ -4,6 +4,7 @@ Views, the moderation pages, the CLI and the importer all change listings throug
 none of them commits: the caller does, once, so a failure leaves nothing half-done.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,6 +19,8 @@ from ..models import AuditLog, Company, Listing, ListingFlag, ListingRevision, L
 from ..models.listing import Direction
 from ..permissions import can_moderate, is_member_of
 from .text import _
+
+log = logging.getLogger(__name__)
 
 S = ListingStatus
 REMINDER_DAYS = 14
@@ -177,7 +180,23 @@ def transition(listing, name: str, actor, comment: str | None = None) -> Listing
     audit(actor, listing, name, comment, {"from": old.value, "to": t.target.value})
     if t.by in ("staff", "system"):
         _notify_owner(listing, name, comment)
+    if name == "approve":
+        announce_matches(listing)
     return listing
+
+
+def announce_matches(listing) -> None:
+    """Tell the owner at once about the matches a newly published listing already has.
+
+    `flask --app portal match notify` (cron) covers the other side and later matches. The index is a
+    cache: if it cannot answer, the approval goes ahead and the cron run catches up.
+    """
+    from ..search.notices import notify_listing
+
+    try:
+        notify_listing(listing)
+    except Exception:  # noqa: BLE001 - never let the search index block a moderation decision
+        log.exception("could not compute matches for listing %s at approval", listing.id)
 
 
 def decide(listing, action: str, actor, comment: str | None = None) -> Listing:

@@ -172,3 +172,27 @@ def test_admin_added_synonym_counts_for_matching(app, runner, pk_company, kz_com
     )
     (best, *_rest) = match_json(runner, "kz-emb")["matches"]
     assert best["id"] == offer.id and any("Embossing" in r for r in best["reasons"])
+
+
+def test_approval_tells_the_owner_about_existing_matches_at_once(client, login, pk_company, kz_company):
+    owner = factories.make_user(email="kz-owner@example.kz", company=kz_company, owner=True)
+    staff = factories.make_user(email="kla-staff@example.kz", role="staff", association="KLA")
+    factories.make_live_listing(pk_company, "Wet blue cattle hides, chrome tanned, LWG rated")
+    request = factories.make_listing(
+        kz_company,
+        status="submitted",
+        title="Покупаем вет-блю КРС хромового дубления",
+        direction="request",
+        type="trade",
+    )
+    login(staff)
+    response = client.post(f"/staff/listings/{request.id}/decide", data={"action": "approve"})
+    assert response.status_code == 302
+    notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == owner.id)).all()
+    assert any("new match" in n.text for n in notes), [n.text for n in notes]
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(MatchNotice).where(MatchNotice.listing_id == request.id)
+        )
+        == 1
+    )
