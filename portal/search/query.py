@@ -448,6 +448,8 @@ def did_you_mean(searcher, text: str) -> str | None:
     read back from a document that contains it (so "efluent" becomes "effluent", not a bare stem).
     Only runs when a search finds little, so its cost stays off the common path.
     """
+    # Field-style and wildcard tokens reach no field and match nothing: suggest nothing for them.
+    text = " ".join(t for t in text.split() if ":" not in t and "*" not in t and "?" not in t)
     corrector = None
     changed = False
     out = []

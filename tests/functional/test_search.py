@@ -314,6 +314,12 @@ def test_did_you_mean_for_misspelt_english_and_russian(client, pk_company, typo,
         assert "Did you mean" not in html
 
 
+@pytest.mark.parametrize("query", ["status:draft", "owner:*", "staus:drat", "durat*"])
+def test_did_you_mean_never_rewrites_field_or_wildcard_syntax(client, pk_company, query):
+    factories.make_live_listing(pk_company, "Training: duration four weeks", description="Status of operation.")
+    assert "Did you mean" not in page(client, q=query)
+
+
 def test_results_paginate_and_sort_by_newest(client, pk_company):
     for n in range(12):
         listing = factories.make_live_listing(pk_company, f"Saddle leather lot {n}")
