@@ -71,6 +71,14 @@ def can_see_listing_company(user, listing) -> bool:
     )
 
 
+def get_or_404_for(model, object_id, allowed):
+    """The object if `allowed(current_user, obj)`; otherwise 404, so others' objects seem not to exist."""
+    obj = db.get_or_404(model, object_id)
+    if not allowed(current_user, obj):
+        abort(404)
+    return obj
+
+
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return request.path.startswith("/api/") or (

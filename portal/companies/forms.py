@@ -217,24 +217,9 @@ class CompanyForm(FlaskForm):
 
     def profile_data(self) -> dict:
         """The validated answers as plain data for the services, whatever else the request carried."""
-        data = {
-            name: self[name].data
-            for name in (
-                "name",
-                "country",
-                "city",
-                "membership_no",
-                "description",
-                "website",
-                "phone",
-                "year_founded",
-                "employees_range",
-                "languages",
-                "capacity_amount",
-                "capacity_unit",
-                "hs_codes",
-            )
-        }
+        from .services import PROFILE_FIELDS  # the one list of the fields a profile form may set
+
+        data = {name: self[name].data for name in PROFILE_FIELDS}
         if "association_id" in self:
             data["association_id"] = self.association_id.data
         data["capabilities"] = [t for field in self.capability_fields for t in (field.data or [])]

@@ -23,7 +23,7 @@ from ..models import (
     OutcomeKind,
     OutcomeStatus,
 )
-from ..permissions import member_required
+from ..permissions import get_or_404_for, member_required
 from . import bp, services
 from .forms import (
     ActionForm,
@@ -119,24 +119,16 @@ def need_company():
 
 
 def visible_interest(interest_id) -> Interest:
-    interest = db.get_or_404(Interest, interest_id)
-    if not services.can_view_interest(current_user, interest):
-        abort(404)
-    return interest
+    return get_or_404_for(Interest, interest_id, services.can_view_interest)
 
 
 def party_conversation(conversation_id) -> Conversation:
-    conversation = db.get_or_404(Conversation, conversation_id)
-    if not services.is_party(current_user, conversation):
-        abort(404)
-    return conversation
+    return get_or_404_for(Conversation, conversation_id, services.is_party)
 
 
 def party_object(model, object_id):
-    obj = db.get_or_404(model, object_id)
-    if not services.is_party(current_user, obj.conversation):
-        abort(404)
-    return obj
+    """A meeting or outcome, for the two parties of its conversation only."""
+    return get_or_404_for(model, object_id, lambda user, obj: services.is_party(user, obj.conversation))
 
 
 def to_conversation(conversation_id, anchor=None):

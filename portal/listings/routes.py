@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Company, Listing, ListingStatus, ListingTag
-from ..permissions import member_required
+from ..permissions import get_or_404_for, member_required
 from ..templating import country_name
 from . import bp, services
 from .details import DIRECTION_LABELS, TYPE_LABELS, display
@@ -64,17 +64,11 @@ for _helper in (services.can_view_listing, services.can_edit_listing, services.c
 
 def own_listing(listing_id) -> Listing:
     """The listing if the current user works for its company; 404 for everyone else, whatever the URL."""
-    listing = db.get_or_404(Listing, listing_id)
-    if not services.is_owner(current_user, listing):
-        abort(404)
-    return listing
+    return get_or_404_for(Listing, listing_id, services.is_owner)
 
 
 def visible_listing(listing_id) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
-    if not services.can_view_listing(current_user, listing):
-        abort(404)
-    return listing
+    return get_or_404_for(Listing, listing_id, services.can_view_listing)
 
 
 def company_or_redirect():
