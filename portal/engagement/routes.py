@@ -392,19 +392,22 @@ def mark_all_read():
 @member_required
 def attachment(attachment_id):
     """Only the two companies' users, as a download, with the type our own check found."""
-    item = db.get_or_404(Attachment, attachment_id)
-    if not services.is_party(current_user, item.message.conversation):
-        abort(404)
+    item = get_or_404_for(Attachment, attachment_id, lambda user, a: services.is_party(user, a.message.conversation))
     path = services.attachment_path(item)
     if path is None or not path.is_file():
         abort(404)
     response = send_file(path, mimetype=item.content_type, conditional=True, max_age=0)
-    ascii_name = item.original_name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return as_download(response, item.original_name)
+
+
+def as_download(response, filename: str):
+    """Private file headers: saved, never rendered or sniffed by the browser, never cached on the way."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(item.original_name, safe='')}"
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -524,11 +527,7 @@ def meeting_ics(meeting_id):
     meeting = party_object(Meeting, meeting_id)
     if meeting.status is not MeetingStatus.accepted:
         abort(404)
-    response = Response(services.meeting_ics(meeting), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'attachment; filename="meeting-{meeting.id}.ics"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return as_download(Response(services.meeting_ics(meeting), mimetype="text/calendar"), f"meeting-{meeting.id}.ics")
 
 
 # --- outcomes -------------------------------------------------------------------------------------
