@@ -5,6 +5,7 @@ import os
 import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from ..extensions import csrf, db
 from ..models import Company, Listing, Notification, Role
@@ -25,6 +26,7 @@ def index():
     latest = db.session.scalars(
         sa.select(Listing)
         .where(Listing.live_clause())
+        .options(selectinload(Listing.company), selectinload(Listing.tags))
         .order_by(Listing.published_at.desc(), Listing.id.desc())
         .limit(6)
     ).all()
