@@ -25,7 +25,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}")
     INDEX_DIR = env("INDEX_DIR", str(INSTANCE_DIR / "index"))
     UPLOAD_DIR = env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
-    PUBLIC_URL = env("PUBLIC_URL")  # e.g. https://leather-bridge.example: links in emails sent by cron commands
+    # Every link in every email is built from this, never from the request's Host header.
+    PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Hosts the portal answers to (Flask's TRUSTED_HOSTS); any other Host header gets 400. Empty: any.
+    TRUSTED_HOSTS = [h.strip() for h in env("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
     MAX_CONTENT_LENGTH = env("MAX_UPLOAD_BYTES", 6 * 1024 * 1024, int)
     ATTACHMENT_MAX_BYTES = env("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, int)
     LISTING_LIFETIME_DAYS = env("LISTING_LIFETIME_DAYS", 365, int)
@@ -68,6 +71,7 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "scrypt:16384:8:1"  # noqa: S105 - cheap hashing keeps tests fast
     SQLALCHEMY_DATABASE_URI = os.environ.get("PORTAL_TEST_DATABASE_URL", "sqlite://")
     SERVER_NAME = "localhost"
+    PUBLIC_URL = "http://localhost"
 
 
 class ProductionConfig(Config):
@@ -76,10 +80,14 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = env("COOKIE_SECURE", True, bool)
     REMEMBER_COOKIE_SECURE = env("COOKIE_SECURE", True, bool)
 
+    PUBLIC_URL = env("PUBLIC_URL")  # no default: production must say where it is reached
+
     @classmethod
     def check(cls):
         if cls.SECRET_KEY == DEFAULT_SECRET or len(cls.SECRET_KEY) < 16:
             raise RuntimeError("Set PORTAL_SECRET_KEY to a long random value before running in production.")
+        if not cls.PUBLIC_URL or not cls.PUBLIC_URL.startswith(("https://", "http://")):
+            raise RuntimeError("Set PORTAL_PUBLIC_URL (e.g. https://leather-bridge.example): links in emails use it.")
 
 
 CONFIGS = {"development": Config, "testing": TestConfig, "production": ProductionConfig}

@@ -10,7 +10,7 @@ import smtplib
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app, url_for
 
 from .extensions import db
 from .models import Notification, OutboxMessage
@@ -39,11 +39,16 @@ def notify(user, text: str, link: str | None = None, *, email_subject: str | Non
 
 
 def public_base_url() -> str:
-    """Where the portal is reached, for links in emails: PUBLIC_URL, else the current request's host."""
-    configured = current_app.config.get("PUBLIC_URL")
-    if configured:
-        return configured.rstrip("/")
-    return request.host_url.rstrip("/") if has_request_context() else ""
+    """Where the portal is reached, for links in emails: always PORTAL_PUBLIC_URL.
+
+    Never the request's Host header: an attacker who sends `Host: evil.example` to the reset form
+    would otherwise receive the victim's reset link on his own server."""
+    return current_app.config["PUBLIC_URL"].rstrip("/")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link for an email: PUBLIC_URL plus the endpoint's path."""
+    return public_base_url() + url_for(endpoint, **values)
 
 
 def deliver(message_ids) -> None:

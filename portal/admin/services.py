@@ -3,13 +3,12 @@
 import secrets
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..auth.services import create_user, make_reset_token, send_reset
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import public_url, send_mail
 from ..models import Association, Company, Role, TaxonomyTerm, User
 from ..models.company import VerificationStatus
 from ..taxonomy import builtin
@@ -81,7 +80,7 @@ def save_association(actor, association: Association | None, data: dict) -> Asso
 def create_staff(actor, email: str, name: str, association: Association) -> User:
     """A staff account with an unguessable password nobody knows; the person sets their own through a mailed link."""
     user = create_user(email, name, secrets.token_urlsafe(32), role=Role.staff, association_id=association.id)
-    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    link = public_url("auth.reset_password", token=make_reset_token(user))
     send_mail(
         user.email,
         _("Your Leather Bridge staff account"),

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..extensions import db
-from ..mail import public_base_url, send_mail
+from ..mail import public_base_url, public_url, send_mail
 from ..models import (
     AlertFrequency,
     AlertSent,
@@ -207,7 +207,7 @@ def send_alerts(now: datetime | None = None) -> tuple[int, int]:
             continue
         with force_locale(saved.user.locale or "en"):
             subject, body = alert_text(saved, matches)
-        unsubscribe_url = public_base_url() + url_for("alerts.unsubscribe", token=unsubscribe_token(saved))
+        unsubscribe_url = public_url("alerts.unsubscribe", token=unsubscribe_token(saved))
         send_mail(
             saved.user.email,
             subject,

@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import public_url, send_mail
 from ..models import LoginFailure, Role, User
 from ..models.base import utcnow
 from ..utils import sha256
@@ -140,7 +140,7 @@ def set_password(user: User, password: str) -> None:
 
 
 def send_confirmation(user: User) -> None:
-    link = url_for("auth.confirm", token=make_confirm_token(user), _external=True)
+    link = public_url("auth.confirm", token=make_confirm_token(user))
     send_mail(
         user.email,
         _("Confirm your email for Leather Bridge"),
@@ -157,7 +157,7 @@ def send_reset(email: str) -> None:
     user = user_by_email(email)
     if user is None or not user.active:
         return
-    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    link = public_url("auth.reset_password", token=make_reset_token(user))
     send_mail(
         user.email,
         _("Reset your Leather Bridge password"),

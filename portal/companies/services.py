@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.services import create_user, normalize_email
 from ..extensions import db
-from ..mail import notify, send_mail
+from ..mail import notify, public_url, send_mail
 from ..models import Association, AuditLog, Certification, Company, CompanyCapability, Invitation, Role, User
 from ..models.base import utcnow
 from ..models.company import VerificationStatus
@@ -300,7 +300,7 @@ def invite(company: Company, actor: User, email: str) -> Invitation:
     invitation = Invitation(company_id=company.id, email=email, token_hash=sha256(token), invited_by_id=actor.id)
     db.session.add(invitation)
     db.session.flush()
-    link = url_for("companies.accept_invitation", token=token, _external=True)
+    link = public_url("companies.accept_invitation", token=token)
     send_mail(
         email,
         _("%(name)s invites you to Leather Bridge", name=company.name),

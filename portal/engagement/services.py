@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..mail import notify, public_base_url, send_mail
+from ..mail import notify, public_base_url, public_url, send_mail
 from ..models import (
     Attachment,
     AuditLog,
@@ -661,7 +661,7 @@ def meeting_ics(meeting) -> str:
     description = _("About “%(title)s”.", title=conversation.listing.title)
     if meeting.note:
         description += "\n" + meeting.note
-    link = public_base_url() + url_for("engagement.conversation", conversation_id=conversation.id)
+    link = public_url("engagement.conversation", conversation_id=conversation.id)
     description += "\n" + link
     lines = [
         "BEGIN:VCALENDAR",
@@ -871,7 +871,7 @@ def _digest_text(user, sections) -> tuple[str, str]:
             parts.append(
                 f"[{message.created_at:%Y-%m-%d %H:%M} UTC] {author}: {text}" + (f" ({files})" if files else "")
             )
-        parts.append(public_base_url() + url_for("engagement.conversation", conversation_id=conversation.id))
+        parts.append(public_url("engagement.conversation", conversation_id=conversation.id))
         parts.append("")
     parts.append(_("Reply on Leather Bridge; replies to this email are not read."))
     return subject, "\n".join(parts)
