@@ -1,6 +1,7 @@
 """Settings for every environment; each one can be overridden by a PORTAL_* environment variable."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -29,6 +30,10 @@ class Config:
     PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
     # Hosts the portal answers to (Flask's TRUSTED_HOSTS); any other Host header gets 400. Empty: any.
     TRUSTED_HOSTS = [h.strip() for h in env("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
+    # How many proxies in front of the portal set X-Forwarded-For/-Proto (nginx: 1). 0: trust none of them.
+    PROXY_HOPS = env("PROXY_HOPS", 0, int)
+    FORCE_HTTPS = env("FORCE_HTTPS", False, bool)  # redirect plain-HTTP requests to https://
+    HSTS_SECONDS = env("HSTS_SECONDS", 0, int)  # Strict-Transport-Security max-age; 0: no header
     MAX_CONTENT_LENGTH = env("MAX_UPLOAD_BYTES", 6 * 1024 * 1024, int)
     ATTACHMENT_MAX_BYTES = env("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, int)
     LISTING_LIFETIME_DAYS = env("LISTING_LIFETIME_DAYS", 365, int)
@@ -40,6 +45,13 @@ class Config:
     MAIL_USERNAME = env("MAIL_USERNAME")
     MAIL_PASSWORD = env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Leather Bridge <no-reply@leather-bridge.example>")
+    # `flask mail send-pending` retries unsent mail: wait RETRY_SECONDS * 2**(attempts-1), at most
+    # RETRY_MAX_SECONDS; after MAX_ATTEMPTS the row is marked failed (and kept).
+    MAIL_MAX_ATTEMPTS = env("MAIL_MAX_ATTEMPTS", 8, int)
+    MAIL_RETRY_SECONDS = env("MAIL_RETRY_SECONDS", 60, int)
+    MAIL_RETRY_MAX_SECONDS = env("MAIL_RETRY_MAX_SECONDS", 6 * 3600, int)
+    # Pages beyond this are 404 whatever the table holds, so no huge OFFSET reaches the database.
+    MAX_PAGE = env("MAX_PAGE", 10_000, int)
 
     LANGUAGES = ["en", "ru", "kk", "ur"]
     RTL_LANGUAGES = {"ur"}
@@ -51,6 +63,29 @@ class Config:
     LOGIN_MAX_FAILURES = env("LOGIN_MAX_FAILURES", 5, int)
     LOGIN_IP_MAX_FAILURES = env("LOGIN_IP_MAX_FAILURES", 20, int)
     LOGIN_WINDOW_SECONDS = env("LOGIN_WINDOW_SECONDS", 15 * 60, int)
+    # Rate limits (portal/limits.py), "N/second|minute|hour|day" per client address and per account;
+    # an empty value turns one off. Counters live in the database, or in Redis if REDIS_URL is set.
+    REDIS_URL = env("REDIS_URL")  # e.g. redis://127.0.0.1:6379/0
+    RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "leather-bridge")  # Redis keys, if others share it
+    RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", True, bool)
+    RATELIMIT_REGISTER_ADDRESS = env("RATELIMIT_REGISTER_ADDRESS", "5/hour")
+    RATELIMIT_REGISTER_ACCOUNT = env("RATELIMIT_REGISTER_ACCOUNT", "3/hour")  # per email typed
+    RATELIMIT_RESET_ADDRESS = env("RATELIMIT_RESET_ADDRESS", "5/hour")
+    RATELIMIT_RESET_ACCOUNT = env("RATELIMIT_RESET_ACCOUNT", "3/hour")  # per email typed
+    RATELIMIT_RESEND_ADDRESS = env("RATELIMIT_RESEND_ADDRESS", "10/hour")
+    RATELIMIT_RESEND_ACCOUNT = env("RATELIMIT_RESEND_ACCOUNT", "3/hour")
+    RATELIMIT_INVITE_ADDRESS = env("RATELIMIT_INVITE_ADDRESS", "30/day")
+    RATELIMIT_INVITE_ACCOUNT = env("RATELIMIT_INVITE_ACCOUNT", "10/day")
+    RATELIMIT_INTEREST_ADDRESS = env("RATELIMIT_INTEREST_ADDRESS", "60/day")
+    RATELIMIT_INTEREST_ACCOUNT = env("RATELIMIT_INTEREST_ACCOUNT", "20/day")
+    RATELIMIT_MESSAGE_ADDRESS = env("RATELIMIT_MESSAGE_ADDRESS", "200/hour")
+    RATELIMIT_MESSAGE_ACCOUNT = env("RATELIMIT_MESSAGE_ACCOUNT", "60/hour")
+    RATELIMIT_FLAG_ADDRESS = env("RATELIMIT_FLAG_ADDRESS", "30/day")
+    RATELIMIT_FLAG_ACCOUNT = env("RATELIMIT_FLAG_ACCOUNT", "10/day")
+    RATELIMIT_SAVED_SEARCH_ADDRESS = env("RATELIMIT_SAVED_SEARCH_ADDRESS", "60/day")
+    RATELIMIT_SAVED_SEARCH_ACCOUNT = env("RATELIMIT_SAVED_SEARCH_ACCOUNT", "20/day")
+    RATELIMIT_SEARCH_ADDRESS = env("RATELIMIT_SEARCH_ADDRESS", "60/minute")
+    RATELIMIT_SEARCH_ACCOUNT = env("RATELIMIT_SEARCH_ACCOUNT", "120/minute")
     TOKEN_MAX_AGE_SECONDS = env("TOKEN_MAX_AGE_SECONDS", 24 * 3600, int)
     PAGE_SIZE = env("PAGE_SIZE", 20, int)
 
@@ -58,6 +93,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=env("REMEMBER_DAYS", 30, int))
+    # Staff and admin sessions end after this much inactivity, and never come back from a remember cookie.
+    STAFF_IDLE_MINUTES = env("STAFF_IDLE_MINUTES", 30, int)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
@@ -81,6 +119,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = env("COOKIE_SECURE", True, bool)
 
     PUBLIC_URL = env("PUBLIC_URL")  # no default: production must say where it is reached
+    FORCE_HTTPS = env("FORCE_HTTPS", True, bool)
+    HSTS_SECONDS = env("HSTS_SECONDS", 365 * 24 * 3600, int)
 
     @classmethod
     def check(cls):

@@ -23,6 +23,7 @@ def create_app(config=None):
     configure_settings(app, config)
     configure_logging(app)
     configure_extensions(app)
+    configure_security(app)
     configure_database(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -65,6 +66,12 @@ def configure_extensions(app):
     from .models.user import load_user
 
     login_manager.user_loader(load_user)
+
+
+def configure_security(app):
+    from . import security
+
+    security.init_app(app)
 
 
 def select_locale():

@@ -1,6 +1,8 @@
-"""Flask commands: seed-demo, create-admin (more are registered by the packages that own them)."""
+"""Flask commands: seed-demo, create-admin, mail send-pending (more are registered by the packages that own them)."""
 
 import click
+from flask import current_app
+from flask.cli import AppGroup
 
 from .extensions import db
 
@@ -26,8 +28,11 @@ def create_admin_command(email, name, password):
     from .models import Role
     from .models.base import utcnow
 
-    if len(password) < 10:
-        raise click.BadParameter("use at least 10 characters", param_hint="password")
+    from .auth.passwords import password_problem
+
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise click.BadParameter(str(problem), param_hint="password")
     user = user_by_email(email)
     if user is None:
         user = create_user(email, name, password, role=Role.admin)
@@ -39,8 +44,27 @@ def create_admin_command(email, name, password):
     click.echo(f"Admin {user.email} is ready.")
 
 
+mail_cli = AppGroup("mail", help="Outgoing mail.")
+
+
+@mail_cli.command("send-pending")
+@click.option("--limit", default=500, show_default=True, help="At most this many messages in one run.")
+def send_pending_command(limit):
+    """Send the outbox's unsent and failed mail whose retry time has come (for cron, every few minutes).
+
+    A failed message waits longer after each attempt (MAIL_RETRY_SECONDS doubling, at most
+    MAIL_RETRY_MAX_SECONDS) and is marked failed for good, but kept, after MAIL_MAX_ATTEMPTS."""
+    from .mail import send_pending
+
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo("PORTAL_MAIL_SERVER is not set: the mail stays in the outbox.")
+        return
+    sent, failed = send_pending(limit)
+    click.echo(f"Sent {sent} message(s); {failed} not sent (kept for a retry or marked failed).")
+
+
 def init_app(app):
-    for command in (seed_demo_command, create_admin_command):
+    for command in (seed_demo_command, create_admin_command, mail_cli):
         app.cli.add_command(command)
     from .listings import cli as listings_cli
 

@@ -1,8 +1,10 @@
 """Error pages in the user's language for browsers, JSON for API clients; never a traceback."""
 
 import logging
+from datetime import timedelta
 
-from flask import jsonify, render_template
+from flask import jsonify, make_response, render_template
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -32,10 +34,30 @@ def render_error(code: int, description: str | None = None):
     return render_template("errors/error.html", code=code, message=message), code
 
 
+def render_too_many(retry_after: int | None):
+    """429 with when to try again, in the reader's language and in a Retry-After header."""
+    if retry_after:
+        when = format_timedelta(timedelta(seconds=retry_after), threshold=1, add_direction=True)
+        message = _("You did that too often. Please try again %(when)s.", when=when)
+    else:
+        message = _messages()[429]
+    if wants_json():
+        response = jsonify(error=429, message=message, retry_after=retry_after)
+    else:
+        response = make_response(render_template("errors/error.html", code=429, message=message))
+    response.status_code = 429
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def handle_http_exception(exc: HTTPException):
     code = exc.code or 500
     if code in (400,) and getattr(exc, "description", None) and "CSRF" in str(exc.description):
         return render_error(400, _("Your form expired or was sent from elsewhere. Please try again."))
+    if code == 429:
+        db.session.rollback()
+        return render_too_many(getattr(exc, "retry_after_seconds", None))
     return render_error(code)
 
 

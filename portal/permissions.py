@@ -3,7 +3,8 @@
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .extensions import db
@@ -71,6 +72,14 @@ def can_see_listing_company(user, listing) -> bool:
     )
 
 
+def can_see_contact_details(user, company, listing=None) -> bool:
+    """A company's website and phone, as its profile says: shown to logged-in people (members, staff,
+    admins), never to visitors; on an anonymous listing only to those who may know its company."""
+    if not user.is_authenticated or company is None:
+        return False
+    return listing is None or can_see_listing_company(user, listing)
+
+
 def get_or_404_for(model, object_id, allowed):
     """The object if `allowed(current_user, obj)`; otherwise 404, so others' objects seem not to exist."""
     obj = db.get_or_404(model, object_id)
@@ -105,6 +114,32 @@ def roles_required(*roles):
     return decorator
 
 
+def is_confirmed(user) -> bool:
+    """The account proved it reads its email: only then may it act towards others (mail, rows they see)."""
+    return bool(user.is_authenticated and user.email_confirmed)
+
+
+def confirmed_required(view):
+    """Anonymous users go to the login page; an unconfirmed account may look around but not act:
+    403 JSON for API clients, otherwise a flash and the dashboard, which offers to resend the link."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            from .extensions import login_manager
+
+            return login_manager.unauthorized()
+        if not is_confirmed(current_user):
+            message = _("Please confirm your email address first: open the link we sent you, or ask for a new one.")
+            if wants_json():
+                return jsonify(error=403, message=message), 403
+            flash(message, "warning")
+            return redirect(url_for("auth.unconfirmed"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 member_required = roles_required(Role.member)
 staff_required = roles_required(Role.staff)
 admin_required = roles_required(Role.admin)
@@ -119,6 +154,8 @@ def init_app(app):
         can_moderate,
         can_see_company,
         can_see_listing_company,
+        can_see_contact_details,
+        is_confirmed,
     ):
         app.jinja_env.globals[fn.__name__] = fn
         app.jinja_env.filters[fn.__name__] = fn

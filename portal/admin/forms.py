@@ -4,11 +4,11 @@ import re
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from ..extensions import db
+from ..forms import PortalForm
 from ..models import Association, User
 from ..taxonomy import LANGS, vocabulary
 
@@ -21,13 +21,13 @@ def upper(value):
     return value.strip().upper() if isinstance(value, str) else value
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A button that only needs the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class AssociationForm(FlaskForm):
+class AssociationForm(PortalForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -69,7 +69,7 @@ class AssociationForm(FlaskForm):
             raise ValidationError(_l("Another association already uses this code."))
 
 
-class StaffForm(FlaskForm):
+class StaffForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip])
     association = SelectField(_l("Association"), coerce=int, validators=[DataRequired()])
@@ -87,7 +87,7 @@ class StaffForm(FlaskForm):
             raise ValidationError(_l("An account with this email already exists."))
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(PortalForm):
     q = StringField(_l("Name or email"), validators=[Optional(), Length(max=100)], filters=[strip])
     role = SelectField(
         _l("Role"),
@@ -126,7 +126,7 @@ def _synonyms_field(lang):
     )
 
 
-class TermEditForm(FlaskForm):
+class TermEditForm(PortalForm):
     label_en, label_ru, label_kk, label_ur = (_label_field(lang) for lang in LANGS)
     synonyms_en, synonyms_ru, synonyms_kk, synonyms_ur = (_synonyms_field(lang) for lang in LANGS)
     submit = SubmitField(_l("Save term"))

@@ -1,7 +1,7 @@
 """Admin pages; every view is admin-only and every change is audited by the services."""
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,6 +10,7 @@ from ..models import Association, Role, TaxonomyTerm, User
 from ..permissions import admin_required
 from ..taxonomy import LANGS, builtin, vocabulary
 from ..templating import current_locale
+from ..utils import paginate
 from ..verification.routes import render_audit
 from . import bp, services
 from .forms import AssociationForm, ConfirmForm, StaffForm, TermEditForm, TermForm, UserFilterForm
@@ -76,10 +77,7 @@ def association_edit(association_id):
 def users():
     form = UserFilterForm(formdata=request.args, meta={"csrf": False})
     filters = form.data if form.validate() else {}
-    page = db.paginate(
-        services.users_select(filters.get("q"), filters.get("role"), filters.get("state")),
-        per_page=current_app.config["PAGE_SIZE"],
-    )
+    page = paginate(services.users_select(filters.get("q"), filters.get("role"), filters.get("state")))
     return render_template("admin/users.html", page=page, form=form, action_form=ConfirmForm())
 
 

@@ -1,9 +1,10 @@
 """Forms to save a search and to change or delete a saved one."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
+
+from ..forms import PortalForm
 
 FREQUENCIES = [
     ("instant", _l("As soon as they are published")),
@@ -12,18 +13,18 @@ FREQUENCIES = [
 ]
 
 
-class SaveSearchForm(FlaskForm):
+class SaveSearchForm(PortalForm):
     name = StringField(_l("Name of the alert"), validators=[DataRequired(), Length(max=120)])
     frequency = SelectField(_l("Email me new matches"), choices=FREQUENCIES, default="daily")
     search_args = HiddenField(validators=[Length(max=2000)])
     submit = SubmitField(_l("Save this search"))
 
 
-class EditSearchForm(FlaskForm):
+class EditSearchForm(PortalForm):
     name = StringField(_l("Name of the alert"), validators=[DataRequired(), Length(max=120)])
     frequency = SelectField(_l("Email me new matches"), choices=FREQUENCIES)
     submit = SubmitField(_l("Save"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     submit = SubmitField(_l("Confirm"))

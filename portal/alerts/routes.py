@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import csrf, db
+from ..limits import limited
 from ..models import SavedSearch
 from ..utils import is_safe_next
 from . import bp, services
@@ -46,6 +47,7 @@ def index():
 
 @bp.route("/save", methods=["POST"])
 @login_required
+@limited("saved_search")
 def save():
     form = SaveSearchForm()
     back = request.form.get("next")
@@ -60,6 +62,8 @@ def save():
             flash(
                 _("Search saved as “%(name)s”. We will email you new listings that match.", name=saved.name), "success"
             )
+    elif (form.name.data or "").strip() and form.name.errors:
+        flash(str(form.name.errors[0]), "warning")  # e.g. a line break: the name goes into email subjects
     else:
         flash(_("Please give the alert a name."), "warning")
     return redirect(back or url_for(".index"))
@@ -74,6 +78,8 @@ def edit(search_id):
         services.update_search(saved, form.name.data, form.frequency.data)
         db.session.commit()
         flash(_("Alert “%(name)s” saved.", name=saved.name), "success")
+    elif (form.name.data or "").strip() and form.name.errors:
+        flash(str(form.name.errors[0]), "warning")
     else:
         flash(_("Please give the alert a name."), "warning")
     return redirect(url_for(".index"))

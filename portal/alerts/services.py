@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..permissions import can_see_listing_company
+from ..utils import clean_line
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,11 @@ class AlertError(Exception):
 def parse_search_args(query_string: str) -> tuple[str, dict[str, list[str]]]:
     """(query, filters) from the search page's query string, keeping only the known filters."""
     args = parse_qs(query_string or "", keep_blank_values=False)
-    query = " ".join(" ".join(args.get("q", [""])[:1]).split())[:300]
+    # clean_line: a %00 or %0A in the URL would otherwise reach the database and the alert email
+    query = clean_line(" ".join(args.get("q", [""])[:1]))[:300]
     filters = {}
     for key in FILTER_KEYS:
-        values = sorted({v.strip()[:64] for v in args.get(key, []) if v.strip()})[:10]
+        values = sorted({clean_line(v)[:64] for v in args.get(key, []) if clean_line(v)})[:10]
         if values:
             filters[key] = values
     return query, filters
@@ -157,7 +159,11 @@ def _sql_filters(query, filters: dict):
     for term in values("capability"):  # several capabilities narrow further, as on the search page
         query = query.where(Listing.id.in_(sa.select(ListingTag.listing_id).where(ListingTag.term_id == term)))
     for term in values("certification"):
-        query = query.where(Company.id.in_(sa.select(Certification.company_id).where(Certification.term_id == term)))
+        # an anonymous listing never matches by its company's certificates: that would name the company
+        query = query.where(
+            Listing.anonymous.is_(False),
+            Company.id.in_(sa.select(Certification.company_id).where(Certification.term_id == term)),
+        )
     return query
 
 
@@ -189,38 +195,56 @@ def new_matches(saved) -> list[Listing]:
 # --- sending --------------------------------------------------------------------------------------
 
 
-def send_alerts(now: datetime | None = None) -> tuple[int, int]:
-    """Mail every due, subscribed saved search its new matches; returns (emails, listings). Safe to rerun."""
+def send_alerts(now: datetime | None = None) -> tuple[int, int, int]:
+    """Mail every due, subscribed saved search its new matches; returns (emails, listings, failures).
+
+    Each saved search is its own transaction: its outbox message, its AlertSent rows and its
+    last_sent_at commit together or not at all, so nothing is marked sent without a queued mail, and
+    one search that cannot be built (logged, retried next run) never stops the others. Safe to rerun."""
     now = now or utcnow()
-    searches = db.session.scalars(
-        sa.select(SavedSearch)
+    search_ids = db.session.scalars(
+        sa.select(SavedSearch.id)
         .join(User, SavedSearch.user_id == User.id)
         .where(SavedSearch.unsubscribed_at.is_(None), User.active)
         .order_by(SavedSearch.id)
     ).all()
-    emails = listings = 0
-    for saved in searches:
-        if not is_due(saved, now):
+    emails = listings = failures = 0
+    for search_id in search_ids:
+        try:
+            sent = _send_alert(db.session.get(SavedSearch, search_id), now)
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - one bad saved search must not cost the other members their alerts
+            db.session.rollback()
+            log.exception("alert for saved search %s failed; it is tried again on the next run", search_id)
+            failures += 1
             continue
-        matches = new_matches(saved)
-        if not matches:
-            continue
-        with force_locale(saved.user.locale or "en"):
-            subject, body = alert_text(saved, matches)
-        unsubscribe_url = public_url("alerts.unsubscribe", token=unsubscribe_token(saved))
-        send_mail(
-            saved.user.email,
-            subject,
-            body,
-            headers={
-                "List-Unsubscribe": f"<{unsubscribe_url}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            },
-        )
-        db.session.add_all(AlertSent(saved_search_id=saved.id, listing_id=item.id) for item in matches)
-        saved.last_sent_at = now
-        emails, listings = emails + 1, listings + len(matches)
-    return emails, listings
+        if sent:
+            emails, listings = emails + 1, listings + sent
+    return emails, listings, failures
+
+
+def _send_alert(saved, now: datetime) -> int:
+    """Queue one saved search's email and remember its listings; returns how many listings it carries."""
+    if saved is None or not is_due(saved, now):
+        return 0
+    matches = new_matches(saved)
+    if not matches:
+        return 0
+    with force_locale(saved.user.locale or "en"):
+        subject, body = alert_text(saved, matches)
+    unsubscribe_url = public_url("alerts.unsubscribe", token=unsubscribe_token(saved))
+    send_mail(
+        saved.user.email,
+        subject,
+        body,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    db.session.add_all(AlertSent(saved_search_id=saved.id, listing_id=item.id) for item in matches)
+    saved.last_sent_at = now
+    return len(matches)
 
 
 def alert_text(saved, matches) -> tuple[str, str]:

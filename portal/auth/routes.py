@@ -1,9 +1,10 @@
 """Account pages."""
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import limits
 from ..extensions import db
 from ..models.base import utcnow
 from ..utils import is_safe_next, redirect_next
@@ -20,8 +21,8 @@ from .forms import (
 
 
 def client_ip() -> str:
-    # Behind a proxy, configure ProxyFix so remote_addr is the client's address.
-    return request.remote_addr or "-"
+    # Behind a proxy, PORTAL_PROXY_HOPS makes ProxyFix put the client's address here.
+    return limits.client_address()
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -34,37 +35,59 @@ def register():
             session.get("locale") or request.accept_languages.best_match(["en", "ru", "kk", "ur"]) or "en"
         )
     if form.validate_on_submit():
-        if services.user_by_email(form.email.data):
-            form.email.errors.append(_("An account with this email already exists. Log in or reset your password."))
-        else:
-            user = services.create_user(form.email.data, form.name.data, form.password.data, locale=form.locale.data)
-            services.send_confirmation(user)
-            db.session.commit()
-            login_user(user)
-            flash(
-                _(
-                    "Welcome! We sent a confirmation link to %(email)s. Now tell us about your company.",
-                    email=user.email,
-                ),
-                "success",
-            )
-            return redirect(url_for("companies.create"))
+        email = services.normalize_email(form.email.data)
+        limits.hit("register", account=email)
+        # A new email gets an account and its confirmation link; a known one a note to its holder. The
+        # answer is the same redirect, the same page and the same session either way, and nobody is
+        # logged in: the link in the mail, opened in this browser, does that.
+        services.register(email, form.name.data, form.password.data, form.locale.data)
+        db.session.commit()
+        session["registered_email"] = email
+        return redirect(url_for("auth.check_email"))
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/register/check-email")
+def check_email():
+    email = session.get("registered_email")
+    if not email:
+        return redirect(url_for("auth.register"))
+    return render_template("auth/check_email.html", email=email)
 
 
 @bp.route("/confirm/<token>")
 def confirm(token):
     user = services.confirm_email(token)
     if user is None:
-        flash(_("This confirmation link is invalid or has expired."), "danger")
-        return redirect(url_for("main.index"))
+        flash(_("This confirmation link is invalid, has expired or was already used."), "danger")
+        return redirect(url_for("main.dashboard") if current_user.is_authenticated else url_for("main.index"))
     db.session.commit()
-    flash(_("Your email address is confirmed."), "success")
-    return redirect(url_for("main.dashboard") if current_user.is_authenticated else url_for("auth.login"))
+    next_step = url_for("companies.create") if user.is_member and user.company_id is None else None
+    if current_user.is_authenticated:
+        flash(_("Your email address is confirmed."), "success")
+        return redirect(next_step or url_for("main.dashboard"))
+    if session.get("registered_email") == user.email and user.active:
+        # The browser that registered, opening the link mailed to the address: that proves both.
+        session.clear()
+        login_user(user)
+        flash(_("Your email address is confirmed. Now tell us about your company."), "success")
+        return redirect(next_step or url_for("main.dashboard"))
+    flash(_("Your email address is confirmed. Please log in."), "success")
+    return redirect(url_for("auth.login", next=next_step) if next_step else url_for("auth.login"))
+
+
+@bp.route("/confirm")
+@login_required
+def unconfirmed():
+    """Where an unconfirmed account is sent when it tries to act: what to do, and the resend button."""
+    if current_user.email_confirmed:
+        return redirect(url_for("main.dashboard"))
+    return render_template("auth/unconfirmed.html", form=ResendConfirmationForm())
 
 
 @bp.route("/confirm/resend", methods=["POST"])
 @login_required
+@limits.limited("resend")
 def resend_confirmation():
     form = ResendConfirmationForm()
     if form.validate_on_submit() and not current_user.email_confirmed:
@@ -84,15 +107,21 @@ def login():
     if form.validate_on_submit():
         email, ip = form.email.data, client_ip()
         # The same words for every failure, known email or not, so accounts cannot be discovered.
-        if services.is_throttled(email, ip):
-            flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "danger")
-            return render_template("auth/login.html", form=form), 429
+        attempt = services.begin_attempt(email, ip)  # counted before the password is checked
+        if attempt is None:
+            minutes = max(1, services.retry_after_seconds() // 60)
+            flash(
+                _("Too many failed attempts. Please wait %(minutes)s minutes and try again.", minutes=minutes),
+                "danger",
+            )
+            response = make_response(render_template("auth/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(services.retry_after_seconds())
+            return response
         user = services.authenticate(email, form.password.data)
         if user is None:
-            services.record_failure(email, ip)
             flash(_("Invalid email or password."), "danger")
             return render_template("auth/login.html", form=form), 200
-        services.clear_failures(email)
+        services.attempt_succeeded(attempt)
         user.last_login_at = utcnow()
         db.session.commit()
         session.clear()  # a fresh session on login: nothing planted before it survives
@@ -119,10 +148,9 @@ def logout():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        if services.is_throttled(form.email.data, client_ip()):
-            abort(429)
+        # Its own limits, never the login lock: a stranger's wrong passwords cannot keep the owner from a reset.
+        limits.hit("reset", account=services.normalize_email(form.email.data))
         services.send_reset(form.email.data)
-        services.record_failure("reset:" + form.email.data, client_ip())  # counts towards the limit too
         db.session.commit()
         flash(_("If an account exists for that email, we sent a link to reset the password."), "info")
         return redirect(url_for("auth.login"))
@@ -136,6 +164,7 @@ def reset_password(token):
         flash(_("This reset link is invalid, has expired or was already used."), "danger")
         return redirect(url_for("auth.reset_request"))
     form = ResetPasswordForm()
+    form.password_owner = user  # the new password may not contain the account's email or name
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
         services.clear_failures(user.email)
@@ -165,6 +194,7 @@ def settings():
 def change_password():
     form = SettingsForm(obj=current_user)
     password_form = ChangePasswordForm(prefix="pw")
+    password_form.password_owner = current_user
     if password_form.validate_on_submit():
         if services.authenticate(current_user.email, password_form.current.data) is None:
             password_form.current.errors.append(_("Your current password is not right."))
@@ -179,10 +209,13 @@ def change_password():
     return render_template("auth/settings.html", form=form, password_form=password_form), 400
 
 
-@bp.route("/language/<code>")
-def set_language(code):
-    """The language switcher: remembered in the session, and on the account when logged in."""
-    if code in ("en", "ru", "kk", "ur"):
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """The language switcher: remembered in the session, and on the account when logged in.
+
+    A POST with a CSRF token, because it changes the account: a GET could be fired by any page's <img>."""
+    code = request.form.get("code")
+    if code in current_app.config["LANGUAGES"]:
         session["locale"] = code
         if current_user.is_authenticated:
             current_user.locale = code

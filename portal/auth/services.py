@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -42,37 +43,56 @@ def create_user(email, name, password, role=Role.member, association_id=None, lo
 
 
 # --- throttling -----------------------------------------------------------------------------------
-# Failures are rows in the database, so every gunicorn worker counts the same attempts.
+# Attempts are rows in the database, so every gunicorn worker counts the same ones. They are counted per
+# (account, address) pair and per address: a stranger's wrong guesses lock only the stranger's own pair,
+# never the owner typing the right password from elsewhere.
 
 
-def _keys(email: str, ip: str) -> tuple[str, str]:
-    return f"acct:{normalize_email(email)}", f"ip:{ip or '-'}"
+def _window_start():
+    return utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
 
 
-def is_throttled(email: str, ip: str) -> bool:
+def begin_attempt(email: str, address: str) -> LoginFailure | None:
+    """Record the attempt and commit, then count it with every other one: the attempt row if the password
+    may be checked, None if the pair or the address is over its limit. Because each request counts after
+    its own commit, at most LOGIN_MAX_FAILURES attempts of a pair are ever checked, even all in parallel."""
     cfg = current_app.config
-    since = utcnow() - timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"])
-    acct, ipkey = _keys(email, ip)
+    account, address = normalize_email(email)[:254], (address or "-")[:64]
+    since = _window_start()
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < since))  # prune what no longer counts
+    attempt = LoginFailure(account=account, address=address)
+    db.session.add(attempt)
+    db.session.commit()
 
-    def count(key):
+    def count(*conditions):
         return db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(LoginFailure)
-            .where(LoginFailure.key == key, LoginFailure.at >= since)
+            sa.select(sa.func.count()).select_from(LoginFailure).where(LoginFailure.at >= since, *conditions)
         )
 
-    return count(acct) >= cfg["LOGIN_MAX_FAILURES"] or count(ipkey) >= cfg["LOGIN_IP_MAX_FAILURES"]
-
-
-def record_failure(email: str, ip: str) -> None:
-    for key in _keys(email, ip):
-        db.session.add(LoginFailure(key=key))
+    pair = count(LoginFailure.account == account, LoginFailure.address == address)
+    from_address = count(LoginFailure.address == address)
+    if pair <= cfg["LOGIN_MAX_FAILURES"] and from_address <= cfg["LOGIN_IP_MAX_FAILURES"]:
+        return attempt
+    # Refused attempts leave no row, so hammering cannot grow the table; the checked ones keep the lock.
+    db.session.delete(attempt)
     db.session.commit()
+    return None
+
+
+def attempt_succeeded(attempt: LoginFailure) -> None:
+    """The password was right: the pair starts afresh (the caller commits)."""
+    db.session.execute(
+        sa.delete(LoginFailure).where(LoginFailure.account == attempt.account, LoginFailure.address == attempt.address)
+    )
 
 
 def clear_failures(email: str) -> None:
-    acct, _ip = _keys(email, "")
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == acct))
+    """A new password (by reset) ends every lock on the account, from every address."""
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.account == normalize_email(email)))
+
+
+def retry_after_seconds() -> int:
+    return current_app.config["LOGIN_WINDOW_SECONDS"]
 
 
 # A real hash to check against when the email is unknown, so both answers take the same time.
@@ -110,10 +130,10 @@ def confirm_email(token: str) -> User | None:
     except (BadSignature, SignatureExpired):
         return None
     user = db.session.get(User, data.get("uid"))
-    if user is None or user.email != data.get("email"):
+    # Once confirmed, every confirmation link of the account is spent: a link works once.
+    if user is None or user.email != data.get("email") or user.email_confirmed_at is not None:
         return None
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
+    user.email_confirmed_at = utcnow()
     return user
 
 
@@ -150,6 +170,30 @@ def send_confirmation(user: User) -> None:
             link=link,
         ),
     )
+
+
+def register(email: str, name: str, password: str, locale: str | None) -> User | None:
+    """A new unconfirmed account mailed its confirmation link; for an email that has an account already,
+    a note to its holder instead and None. The caller answers both the same way, so the registration
+    form cannot tell anyone which emails have accounts."""
+    existing = user_by_email(email)
+    if existing is None:
+        user = create_user(email, name, password, locale=locale)
+        send_confirmation(user)
+        return user
+    hash_password(password)  # the same work as a new account, so the answer takes as long
+    with force_locale(existing.locale or "en"):
+        subject = _("Someone tried to register with your email on Leather Bridge")
+        body = _(
+            "Hello %(name)s,\n\nSomeone, perhaps you, tried to create a new Leather Bridge account with this "
+            "email address. You already have an account: log in at %(login)s or, if you forgot your password, "
+            "reset it at %(reset)s.\n\nIf it was not you, you can ignore this message; nothing was changed.",
+            name=existing.name,
+            login=public_url("auth.login"),
+            reset=public_url("auth.reset_request"),
+        )
+    send_mail(existing.email, subject, body)
+    return None
 
 
 def send_reset(email: str) -> None:

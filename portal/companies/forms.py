@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
 from wtforms import (
@@ -27,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from ..auth.forms import language_choices, new_password_field
 from ..extensions import db
+from ..forms import PortalForm
 from ..models import Association
 from ..models.company import CAPACITY_UNITS, COUNTRIES, EMPLOYEE_RANGES, HS_CHAPTERS, LWG_LEVELS
 from ..taxonomy import vocabulary
@@ -124,7 +124,7 @@ class CertificationEntryForm(Form):
             raise ValidationError(_l("Give the name of the certificate."))
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(PortalForm):
     """The whole profile. Status, verification and ownership are never fields here."""
 
     name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
@@ -139,7 +139,10 @@ class CompanyForm(FlaskForm):
         coerce=lambda v: int(v) if v not in (None, "") else None,
         validators=[DataRequired(message=_l("Choose your association."))],
     )
-    membership_no = StringField(_l("Membership number"), validators=[Optional(), Length(max=64)])
+    # A field missing from the POST has data None; the column is NOT NULL (empty means "not given").
+    membership_no = StringField(
+        _l("Membership number"), filters=[lambda value: (value or "").strip()], validators=[Optional(), Length(max=64)]
+    )
     description = TextAreaField(
         _l("About the company"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 6}
     )
@@ -272,7 +275,7 @@ def company_form(*args, with_association=True, **kwargs) -> CompanyForm:
     return form_class(*args, **kwargs)
 
 
-class LogoForm(FlaskForm):
+class LogoForm(PortalForm):
     logo = FileField(
         _l("Logo (PNG or JPEG)"),
         validators=[FileRequired(message=_l("Choose an image file."))],
@@ -281,22 +284,22 @@ class LogoForm(FlaskForm):
     submit = SubmitField(_l("Upload logo"))
 
 
-class RemoveLogoForm(FlaskForm):
+class RemoveLogoForm(PortalForm):
     submit = SubmitField(_l("Remove logo"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PortalForm):
     email = EmailField(_l("Colleague's work email"), validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField(_l("Send invitation"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """An empty form: a CSRF-protected button for actions that need no input."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(PortalForm):
     """For a visitor without an account: the email is the invited one and is not a field."""
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
@@ -308,7 +311,7 @@ class AcceptInvitationForm(FlaskForm):
     submit = SubmitField(_l("Create account and join"))
 
 
-class DirectoryFilterForm(FlaskForm):
+class DirectoryFilterForm(PortalForm):
     q = StringField(_l("Name or city"), validators=[Optional(), Length(max=100)])
     country = SelectField(_l("Country"), validators=[Optional()])
     association = SelectField(_l("Association"), validators=[Optional()])

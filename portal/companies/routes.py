@@ -1,14 +1,16 @@
 """Company pages: create and edit the profile, logo, colleagues and invitations, public profile, directory."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, session, url_for
+from flask import abort, flash, redirect, render_template, request, send_from_directory, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
+from .. import limits
 from ..auth.services import user_by_email
 from ..extensions import db
 from ..models import Company, Role, User
 from ..models.company import VerificationStatus
-from ..permissions import can_manage_colleagues, can_see_company, member_required
+from ..permissions import can_manage_colleagues, can_see_company, confirmed_required, member_required
+from ..utils import paginate
 from . import bp, services
 from .forms import (
     CAPACITY_UNIT_LABELS,
@@ -74,6 +76,7 @@ def no_company_yet():
 
 @bp.route("/new", methods=["GET", "POST"])
 @member_required
+@confirmed_required
 def create():
     if my_company() is not None:
         flash(_("You already belong to a company; here you can edit its profile."), "info")
@@ -214,6 +217,7 @@ def colleagues():
     company = owned_company()
     form = InviteForm()
     if form.validate_on_submit():
+        limits.hit("invite")
         try:
             invitation = services.invite(company, current_user, form.email.data)
         except services.CompanyError as exc:
@@ -282,6 +286,12 @@ def accept_invitation(token):
     if current_user.is_authenticated:
         if current_user.role is not Role.member:
             problem = _("Association staff and administrators cannot join a member company.")
+        elif not services.invitation_is_for(invitation, current_user):
+            problem = _(
+                "This invitation was sent to another email address. Log out, then open the link again and "
+                "log in or register with the address it was sent to."
+            )
+            return render_template("companies/invitation.html", problem=problem, company=company), 403
         elif current_user.company_id == company.id:
             problem = _("You already work with %(company)s on Leather Bridge.", company=company.name)
         elif current_user.company_id is not None:
@@ -308,6 +318,7 @@ def accept_invitation(token):
         )
         return redirect(url_for("auth.login", next=request.path))
     form = AcceptInvitationForm()
+    form.password_owner = invitation  # the new password may not contain the invited email
     if request.method == "GET":
         form.locale.data = request.accept_languages.best_match(["en", "ru", "kk", "ur"]) or "en"
     if form.validate_on_submit():
@@ -332,7 +343,7 @@ def accept_invitation(token):
 def directory():
     form = DirectoryFilterForm(formdata=request.args, meta={"csrf": False})
     filters = form.filters()
-    page = db.paginate(services.directory_query(filters), per_page=current_app.config["PAGE_SIZE"])
+    page = paginate(services.directory_query(filters))
     return render_template("companies/directory.html", form=form, page=page, filtered=bool(filters))
 
 

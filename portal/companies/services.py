@@ -286,7 +286,14 @@ def is_expired(invitation: Invitation) -> bool:
 
 
 def invite(company: Company, actor: User, email: str) -> Invitation:
-    """Mail a one-time link; only the token's hash is stored. A new invitation replaces a pending one."""
+    """Mail a one-time link; only the token's hash is stored. A new invitation replaces a pending one.
+
+    Only a confirmed account of a verified company invites: the mail carries the company's name, so an
+    unchecked account could otherwise send anything to anyone under the portal's name."""
+    if not actor.email_confirmed:
+        raise CompanyError(_("Please confirm your email address before you invite colleagues."))
+    if not company.is_verified:
+        raise CompanyError(_("You can invite colleagues once your association has verified your company."))
     email = normalize_email(email)
     colleague = db.session.scalar(sa.select(User).where(User.email == email))
     if colleague is not None and colleague.company_id == company.id:
@@ -333,8 +340,16 @@ def revoke_invitation(company: Company, actor: User, invitation_id: int) -> bool
     return True
 
 
+def invitation_is_for(invitation: Invitation, user: User) -> bool:
+    """An invitation is for the address it was mailed to, and no other account."""
+    return normalize_email(user.email) == normalize_email(invitation.email)
+
+
 def join(user: User, invitation: Invitation) -> bool:
-    """Claim the invitation once, even if two requests race for it, and add the user to the company."""
+    """Claim the invitation once, even if two requests race for it, and add the user to the company.
+    Only the account of the invited email can: anyone else holding the link joins nothing."""
+    if not invitation_is_for(invitation, user):
+        return False
     claimed = db.session.execute(
         sa.update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
@@ -345,7 +360,7 @@ def join(user: User, invitation: Invitation) -> bool:
         return False
     company = invitation.company
     user.company_id = company.id
-    if user.email == invitation.email and user.email_confirmed_at is None:
+    if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()  # the link reached this address
     audit(user, company, "company.join", "user", user.id, detail={"invitation": invitation.id})
     if company.owner and company.owner.id != user.id:

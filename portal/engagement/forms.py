@@ -1,38 +1,38 @@
 """Forms for interests, messages, meetings and outcomes."""
 
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..forms import PortalForm
 from ..models import OutcomeKind
 from ..models.base import utcnow
+from ..utils import is_safe_web_url
 from . import services
 
 
-class InterestForm(FlaskForm):
+class InterestForm(PortalForm):
     message = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(min=20, max=4000)])
     what_we_bring = TextAreaField(_l("What your company brings"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Send expression of interest"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PortalForm):
     note = TextAreaField(_l("Note to the company (optional)"), validators=[Optional(), Length(max=1000)])
     accept = SubmitField(_l("Accept and start a conversation"))
     decline = SubmitField(_l("Decline"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """Just the CSRF token, for buttons that act on POST."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class MessageForm(FlaskForm):
+class MessageForm(PortalForm):
     body = TextAreaField(_l("Message"), validators=[Optional(), Length(max=10000)])
     attachment = FileField(_l("Attach a file (PDF, PNG or JPEG)"))
     submit = SubmitField(_l("Send"))
@@ -79,7 +79,7 @@ TIMEZONE_LABELS = {
 }
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(PortalForm):
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Choose a date."))])
     time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Choose a time."))])
     timezone = SelectField(_l("Time zone"), choices=[(tz, TIMEZONE_LABELS[tz]) for tz in services.TIMEZONES])
@@ -90,11 +90,9 @@ class MeetingForm(FlaskForm):
     submit = SubmitField(_l("Propose meeting"))
 
     def validate_online_url(self, field):
-        if not field.data:
-            return
-        parts = urlsplit(field.data.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValidationError(_l("Enter a full link starting with https://"))
+        # The link goes into the .ics URL property and an href: one clean http(s) URL, nothing more.
+        if field.data and not is_safe_web_url(field.data.strip()):
+            raise ValidationError(_l("Enter a full link starting with https://, without spaces or line breaks."))
 
     def validate_place(self, field):
         if not (field.data or "").strip() and not (self.online_url.data or "").strip():
@@ -114,7 +112,7 @@ class MeetingForm(FlaskForm):
         return datetime.combine(self.day.data, self.time.data)
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(PortalForm):
     kind = SelectField(_l("What came of it"), choices=[])
     value_usd = IntegerField(
         _l("Estimated value in USD (optional)"), validators=[Optional(), NumberRange(min=0, max=10**12)]
@@ -127,11 +125,11 @@ class OutcomeForm(FlaskForm):
         self.kind.choices = [(k.value, services.outcome_label(k)) for k in OutcomeKind]
 
 
-class DisputeForm(FlaskForm):
+class DisputeForm(PortalForm):
     reason = TextAreaField(_l("What is not right?"), validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField(_l("Dispute"))
 
 
-class MeetingAnswerForm(FlaskForm):
+class MeetingAnswerForm(PortalForm):
     accept = SubmitField(_l("Accept"))
     decline = SubmitField(_l("Decline"))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..limits import limited
 from ..models import (
     Attachment,
     Conversation,
@@ -23,7 +24,8 @@ from ..models import (
     OutcomeKind,
     OutcomeStatus,
 )
-from ..permissions import get_or_404_for, member_required
+from ..permissions import confirmed_required, get_or_404_for, member_required
+from ..utils import paginate
 from . import bp, services
 from .forms import (
     ActionForm,
@@ -171,7 +173,7 @@ def inbox():
             selectinload(Interest.from_company),
             selectinload(Interest.conversation),
         )
-    page = db.paginate(query, per_page=20, error_out=False)
+    page = paginate(query, per_page=20)
     return render_template(
         "engagement/inbox.html",
         box=box,
@@ -188,6 +190,8 @@ def inbox():
 
 @bp.route("/listings/<int:listing_id>/interest", methods=["GET", "POST"])
 @member_required
+@confirmed_required
+@limited("interest")
 def express(listing_id):
     listing = db.get_or_404(Listing, listing_id)
     if not listing.is_live and not services.is_listing_owner(current_user, listing):
@@ -327,11 +331,10 @@ def render_conversation(conversation, status=200, **forms):
     query = sa.select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
     total = services.count_of(query)
     last_page = max(1, math.ceil(total / MESSAGES_PER_PAGE))
-    page = db.paginate(
+    page = paginate(
         query.options(selectinload(Message.author), selectinload(Message.attachments), selectinload(Message.company)),
-        page=request.args.get("page", last_page, type=int),
         per_page=MESSAGES_PER_PAGE,
-        error_out=False,
+        default_page=last_page,
     )
     state = db.session.get(services.ConversationState, (conversation.id, current_user.id))
     meetings = db.session.scalars(
@@ -363,6 +366,8 @@ def render_conversation(conversation, status=200, **forms):
 
 @bp.route("/conversations/<int:conversation_id>/messages", methods=["POST"])
 @member_required
+@confirmed_required
+@limited("message")
 def post_message(conversation_id):
     conversation = party_conversation(conversation_id)
     form = MessageForm()

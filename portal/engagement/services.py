@@ -13,6 +13,7 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import icalendar
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import force_locale
@@ -43,6 +44,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..permissions import can_see_listing_company, is_member_of
+from ..utils import is_safe_web_url
 
 IS = InterestStatus
 MS = MeetingStatus
@@ -144,6 +146,8 @@ def interest_refusal(user, listing) -> str | None:
         return _("This is your own listing.")
     if not user.company.is_verified:
         return _("Your company must be verified by its association before it can express interest.")
+    if not listing.company.is_verified:  # a revoked or rejected company is off the portal
+        return _("This listing's company is not verified by its association, so it takes no interest.")
     if not listing.is_live or listing.closed_at is not None:
         return _("This listing is closed to new interest.")
     if deadline_passed(listing):
@@ -627,32 +631,15 @@ def format_when(meeting, viewer_tz: str | None = None) -> str:
     return text
 
 
-def ics_escape(text: str) -> str:
-    """TEXT values per RFC 5545 3.3.11: backslash, semicolon, comma and newlines escaped."""
-    text = (text or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def ics_fold(line: str) -> str:
-    """Lines of at most 75 octets, continued with CRLF and a space, never splitting a UTF-8 character."""
-    out, current = [], b""
-    for ch in line:
-        encoded = ch.encode()
-        if len(current) + len(encoded) > (75 if not out else 74):
-            out.append(current)
-            current = b""
-        current += encoded
-    out.append(current)
-    return "\r\n ".join(part.decode() for part in out)
-
-
-def meeting_ics(meeting) -> str:
+def meeting_ics(meeting) -> bytes:
+    """The agreed meeting as an iCalendar file, written by the icalendar library: every text value is
+    escaped and folded there, so a place, note or link cannot end its line and add properties
+    (ATTENDEE, VALARM). A stored link that is not a clean http(s) URL is left out of URL."""
     if meeting.status is not MS.accepted:
         raise EngagementError(_("Only an agreed meeting can be added to a calendar."))
     conversation = meeting.conversation
     end = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
     host = re.sub(r"^https?://", "", public_base_url()).split("/")[0] or "leather-bridge.example"
-    stamp = "%Y%m%dT%H%M%SZ"
     summary = _(
         "Leather Bridge meeting: %(a)s and %(b)s",
         a=conversation.owner_company.name,
@@ -661,27 +648,25 @@ def meeting_ics(meeting) -> str:
     description = _("About “%(title)s”.", title=conversation.listing.title)
     if meeting.note:
         description += "\n" + meeting.note
-    link = public_url("engagement.conversation", conversation_id=conversation.id)
-    description += "\n" + link
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Leather Bridge//Meetings//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:meeting-{meeting.id}@{host}",
-        f"DTSTAMP:{(meeting.responded_at or utcnow()):{stamp}}",
-        f"DTSTART:{meeting.starts_at:{stamp}}",
-        f"DTEND:{end:{stamp}}",
-        f"SUMMARY:{ics_escape(summary)}",
-        f"DESCRIPTION:{ics_escape(description)}",
-        f"LOCATION:{ics_escape(meeting.place or meeting.online_url)}",
-    ]
-    if meeting.online_url:
-        lines.append(f"URL:{meeting.online_url}")
-    lines += ["STATUS:CONFIRMED", "END:VEVENT", "END:VCALENDAR"]
-    return "\r\n".join(ics_fold(line) for line in lines) + "\r\n"
+    description += "\n" + public_url("engagement.conversation", conversation_id=conversation.id)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Leather Bridge//Meetings//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"meeting-{meeting.id}@{host}")
+    event.add("dtstamp", (meeting.responded_at or utcnow()).replace(tzinfo=UTC))
+    event.add("dtstart", meeting.starts_at.replace(tzinfo=UTC))
+    event.add("dtend", end.replace(tzinfo=UTC))
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("location", meeting.place or meeting.online_url or "")
+    if meeting.online_url and is_safe_web_url(meeting.online_url):
+        event.add("url", meeting.online_url)
+    event.add("status", "CONFIRMED")
+    calendar.add_component(event)
+    return calendar.to_ical()
 
 
 # --- outcomes -------------------------------------------------------------------------------------

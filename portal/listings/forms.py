@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import PortalForm
 from ..language import detect_language
 from ..taxonomy import vocabulary
 from ..templating import COUNTRY_NAMES, LANGUAGE_NAMES, current_locale
@@ -81,7 +81,7 @@ def _plain(value):
     return value
 
 
-class ListingForm(FlaskForm):
+class ListingForm(PortalForm):
     direction = RadioField(
         _l("I want to"),
         choices=[("offer", _l("Offer something")), ("request", _l("Find something"))],
@@ -181,7 +181,7 @@ def capability_choices():
     return {"": [("", _l("Any capability"))], **groups}
 
 
-class ListingFilterForm(FlaskForm):
+class ListingFilterForm(PortalForm):
     """The visitors' index filters; read from the query string, so no CSRF."""
 
     type = SelectField(_l("Type"), choices=[("", _l("Any type")), *spec.TYPE_LABELS.items()], validators=[Optional()])
@@ -200,14 +200,14 @@ class ListingFilterForm(FlaskForm):
         self.capability.choices = capability_choices()
 
 
-class FlagForm(FlaskForm):
+class FlagForm(PortalForm):
     reason = TextAreaField(
         _l("What is wrong with this listing?"), validators=[DataRequired(), Length(min=10, max=1000)]
     )
     submit = SubmitField(_l("Report to the association"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A bare POST button (submit, renew, withdraw, fulfil): the CSRF token is all it carries."""
 
     submit = SubmitField(_l("Confirm"))

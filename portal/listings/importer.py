@@ -1,7 +1,10 @@
 """Bulk import of companies and listings (JSON Lines) and of member rosters (CSV); see docs/import-format.md.
 
 The whole file is validated before anything is written; one invalid record refuses the whole file and
-every problem is reported as ``line N: field: problem``. Records are upserted by ``ref`` in one
+every problem is reported as ``line N: field: problem`` -- also for what a hostile file throws at the
+parsers (JSON nested thousands deep, numbers of 5,000 digits, CSV fields beyond the csv module's limit,
+NUL bytes), which are per-line problems, never a crash. `max_errors` keeps only the first problems (by
+line) while counting them all, so a file of a million bad lines costs neither memory nor a huge page. Records are upserted by ``ref`` in one
 transaction, with existing rows preloaded in a few queries (no query per record), so importing the
 same file twice changes nothing and 10,000 listings take seconds.
 """
@@ -25,6 +28,7 @@ from ..models import Association, AuditLog, Company, Listing, ListingStatus, Rol
 from ..models.company import COUNTRIES, VerificationStatus
 from ..models.listing import LANGUAGES, Direction, ListingType
 from ..taxonomy import vocabulary
+from ..utils import has_unsafe_chars
 from . import details as detail_spec
 from .services import lifetime
 from .text import _
@@ -35,6 +39,43 @@ REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 IMPORT_STATUSES = ("draft", "submitted", "published")
 CSV_COLUMNS = ("ref", "name", "country", "city", "association", "membership_no", "website", "description")
 CHUNK = 500  # refs per IN (...) query, well under every database's parameter limit
+MAX_DEPTH = 20  # nesting of lists and objects in one JSON line; the format needs three
+
+
+class Problems(list):
+    """Problem messages in line order: keeps the first `limit` (all when None) and counts every one."""
+
+    def __init__(self, limit: int | None = None):
+        super().__init__()
+        self.limit, self.total = limit, 0
+
+    def append(self, message) -> None:
+        self.total += 1
+        if self.limit is None or len(self) < self.limit:
+            super().append(message)
+
+    def add(self, message: str, **values) -> None:
+        """Translate and keep the message only while there is room: a million bad lines must not cost a
+        million gettext calls."""
+        self.total += 1
+        if self.limit is None or len(self) < self.limit:
+            super().append(_(message, **values))
+
+
+def N_(message: str) -> str:  # noqa: N802 - Babel's marker for a message translated later (Problems.add)
+    return message
+
+    def extend(self, messages) -> None:
+        for message in messages:
+            self.append(message)
+
+
+def _merge(limit, *lists) -> Problems:
+    """Problem lists, each in line order, as one in line order; the total counts what each one dropped."""
+    merged = Problems(limit)
+    merged.extend(sorted((m for problems in lists for m in problems), key=_line_of))
+    merged.total = sum(getattr(problems, "total", len(problems)) for problems in lists)
+    return merged
 
 
 @dataclass
@@ -42,7 +83,8 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # the first max_errors problems, by line
+    error_count: int = 0  # all of them
     counts: dict = field(default_factory=lambda: {"company": Counter(), "listing": Counter()})
     seconds: float = 0.0
 
@@ -83,43 +125,88 @@ def _lines(path_or_lines):
         yield n, line.decode("utf-8") if isinstance(line, bytes) else line
 
 
-def parse_jsonl(path_or_lines) -> tuple[list, list]:
+def parse_jsonl(path_or_lines, max_errors: int | None = None) -> tuple[list, list]:
     """(line, object) pairs and syntax errors; blank lines are skipped."""
-    raw, errors = [], []
+    raw, errors = [], Problems(max_errors)
     try:
         for n, line in _lines(path_or_lines):
             line = line.lstrip("\ufeff").strip()
             if not line:
                 continue
+            if "\x00" in line:
+                errors.add(N_("line %(n)s: file: contains a NUL byte"), n=n)
+                continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                errors.append(_("line %(n)s: json: %(problem)s", n=n, problem=f"{exc.msg} (column {exc.colno})"))
+                errors.add(N_("line %(n)s: json: %(problem)s"), n=n, problem=f"{exc.msg} (column {exc.colno})")
+                continue
+            except RecursionError:
+                errors.add(N_("line %(n)s: json: nested too deeply"), n=n)
+                continue
+            except ValueError:  # e.g. an integer of more than 4,300 digits
+                errors.add(N_("line %(n)s: json: a number is too long"), n=n)
+                continue
+            if _depth(obj) > MAX_DEPTH:
+                errors.add(N_("line %(n)s: json: nested more than %(max)s levels deep"), n=n, max=MAX_DEPTH)
                 continue
             if not isinstance(obj, dict):
-                errors.append(_("line %(n)s: record: must be a JSON object", n=n))
+                errors.add(N_("line %(n)s: record: must be a JSON object"), n=n)
                 continue
             raw.append((n, obj))
     except UnicodeDecodeError:
-        errors.append(_("line %(n)s: file: is not UTF-8 text", n=1))
+        errors.add(N_("line %(n)s: file: is not UTF-8 text"), n=1)
     return raw, errors
 
 
-def parse_csv(path_or_lines, association: str | None = None) -> tuple[list, list]:
+def _depth(value, level: int = 1) -> int:
+    """How deep lists and objects nest (stops counting past MAX_DEPTH)."""
+    if level > MAX_DEPTH or not isinstance(value, dict | list):
+        return level - (not isinstance(value, dict | list))
+    children = value.values() if isinstance(value, dict) else value
+    return max((_depth(child, level + 1) for child in children), default=level)
+
+
+def _csv_rows(reader, errors):
+    """The reader's rows; a row the csv module refuses (a field over its 131,072-character limit)
+    becomes a problem on its line and reading goes on."""
+    while True:
+        before = reader.line_num
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.add(N_("line %(n)s: csv: %(problem)s"), n=before + 1, problem=str(exc))
+            if reader.line_num == before:
+                return  # no progress: stop rather than loop
+
+
+def parse_csv(path_or_lines, association: str | None = None, max_errors: int | None = None) -> tuple[list, list]:
     """Company records from a roster CSV; the header's line is line 1, as in a spreadsheet."""
+    errors = Problems(max_errors)
     try:
-        lines = [line for _n, line in _lines(path_or_lines)]
+        lines = []
+        for n, line in _lines(path_or_lines):
+            if "\x00" in line:
+                errors.add(N_("line %(n)s: file: contains a NUL byte"), n=n)
+                line = line.replace("\x00", "")  # still read the rest, to report its problems too
+            lines.append(line)
     except UnicodeDecodeError:
         return [], [_("line %(n)s: file: is not UTF-8 text", n=1)]
     reader = csv.DictReader(lines)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        return [], [_("line %(n)s: csv: %(problem)s", n=1, problem=str(exc))]
+    header = [h.strip().lower() for h in fieldnames]
     reader.fieldnames = header
     required = [c for c in ("ref", "name", "country", "association") if not (c == "association" and association)]
     missing = [c for c in required if c not in header]
     if missing:
         return [], [_("line %(n)s: header: missing column %(columns)s", n=1, columns=", ".join(missing))]
-    raw, errors = [], []
-    for row in reader:
+    raw = []
+    for row in _csv_rows(reader, errors):
         # the row's first line, even when a quoted field spans several lines
         n = reader.line_num - sum(v.count("\n") for v in row.values() if isinstance(v, str))
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
@@ -131,13 +218,11 @@ def parse_csv(path_or_lines, association: str | None = None) -> tuple[list, list
                 record[key] = value
         if association:
             if record.get("association", association).upper() != association.upper():
-                errors.append(
-                    _(
-                        "line %(n)s: association: %(code)s differs from the chosen association %(chosen)s",
-                        n=n,
-                        code=record["association"],
-                        chosen=association,
-                    )
+                errors.add(
+                    N_("line %(n)s: association: %(code)s differs from the chosen association %(chosen)s"),
+                    n=n,
+                    code=record["association"],
+                    chosen=association,
                 )
                 continue
             record["association"] = association
@@ -153,7 +238,7 @@ def parse_csv(path_or_lines, association: str | None = None) -> tuple[list, list
 # --- validating -----------------------------------------------------------------------------------
 
 
-def _text(obj, key, problems, *, required=False, max_length=None):
+def _text(obj, key, problems, *, required=False, max_length=None, multiline=False):
     value = obj.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -163,6 +248,11 @@ def _text(obj, key, problems, *, required=False, max_length=None):
         problems.append((key, _("must be text")))
         return None
     value = value.strip()
+    # One place for what the web forms refuse too: names go into email subjects and calendar lines.
+    unsafe = has_unsafe_chars(value.replace("\r\n", "").replace("\n", "")) if multiline else has_unsafe_chars(value)
+    if unsafe:
+        problems.append((key, _("contains control characters") if multiline else _("must be one line of text")))
+        return None
     if max_length and len(value) > max_length:
         problems.append((key, _("is %(n)s characters long; at most %(max)s are allowed", n=len(value), max=max_length)))
     return value
@@ -208,7 +298,7 @@ def _company(obj, problems, associations) -> dict:
         "city": _text(obj, "city", problems, max_length=120) or "",
         "association": _choice(obj, "association", sorted(associations), problems, required=True),
         "membership_no": _text(obj, "membership_no", problems, max_length=64) or "",
-        "description": _text(obj, "description", problems, max_length=4000) or "",
+        "description": _text(obj, "description", problems, max_length=4000, multiline=True) or "",
         "website": _text(obj, "website", problems, max_length=300),
         "verified": _bool(obj, "verified", problems),
     }
@@ -224,8 +314,8 @@ def _listing(obj, problems) -> dict:
         "direction": _choice(obj, "direction", [d.value for d in Direction], problems, required=True),
         "type": _choice(obj, "type", [t.value for t in ListingType], problems, required=True),
         "title": _text(obj, "title", problems, required=True, max_length=150),
-        "summary": _text(obj, "summary", problems, max_length=500) or "",
-        "description": _text(obj, "description", problems, required=True, max_length=4000),
+        "summary": _text(obj, "summary", problems, max_length=500, multiline=True) or "",
+        "description": _text(obj, "description", problems, required=True, max_length=4000, multiline=True),
         "language": _choice(obj, "language", LANGUAGES, problems),
         "status": _choice(obj, "status", IMPORT_STATUSES, problems, default="draft"),
         "anonymous": bool(_bool(obj, "anonymous", problems)),
@@ -294,7 +384,15 @@ def _existing_listing_owners(refs) -> dict:
     return found
 
 
-def validate_records(raw, actor=None) -> tuple[list, list]:
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul(v) for v in value)
+
+
+def validate_records(raw, actor=None, max_errors: int | None = None) -> tuple[list, list]:
     """Check parsed (line, object) pairs as a whole; returns clean records (with "line") and error lines."""
     associations = {a.code: a.id for a in db.session.scalars(sa.select(Association))}
     own = actor.association.code if actor is not None and actor.role is Role.staff and actor.association else None
@@ -306,11 +404,14 @@ def validate_records(raw, actor=None) -> tuple[list, list]:
     )
     defined: dict[str, tuple[int, str]] = {}  # company ref -> (line, association) earlier in this file
     listing_lines: dict[str, int] = {}
-    records, errors = [], []
+    records, errors = [], Problems(max_errors)
     for n, obj in raw:
         problems: list[tuple[str, str]] = []
         kind = obj.get("record")
-        if kind == "company":
+        if _has_nul(obj):  # a \u0000 escape: PostgreSQL refuses NUL in text, so refuse it here
+            rec = {}
+            problems.append(("record", _("contains a NUL character")))
+        elif kind == "company":
             rec = _company(obj, problems, associations)
             ref = rec["ref"]
             if ref and ref in defined:
@@ -361,17 +462,17 @@ def validate_records(raw, actor=None) -> tuple[list, list]:
             rec = {}
             problems.append(("record", _('must be "company" or "listing"')))
         for key, problem in problems:
-            errors.append(_("line %(n)s: %(field)s: %(problem)s", n=n, field=key, problem=problem))
+            errors.add(N_("line %(n)s: %(field)s: %(problem)s"), n=n, field=key, problem=problem)
         if not problems:
             records.append({"line": n, "record": kind, **rec})
     return records, errors
 
 
-def validate_jsonl(lines, actor=None) -> tuple[list, list]:
+def validate_jsonl(lines, actor=None, max_errors: int | None = None) -> tuple[list, list]:
     """Parse and validate a whole JSON Lines file (a path or its lines): (records, errors), nothing written."""
-    raw, errors = parse_jsonl(lines)
-    records, more = validate_records(raw, actor)
-    return records, sorted(errors + more, key=_line_of)
+    raw, errors = parse_jsonl(lines, max_errors)
+    records, more = validate_records(raw, actor, max_errors)
+    return records, _merge(max_errors, errors, more)
 
 
 def _line_of(message: str) -> int:
@@ -508,12 +609,12 @@ def import_records(records, actor=None, progress=None) -> ImportReport:
     return report
 
 
-def _run(raw, parse_errors, actor, progress, commit) -> ImportReport:
+def _run(raw, parse_errors, actor, progress, commit, max_errors) -> ImportReport:
     started = time.perf_counter()
-    records, errors = validate_records(raw, actor)
-    errors = sorted(parse_errors + errors, key=_line_of)
+    records, errors = validate_records(raw, actor, max_errors)
+    errors = _merge(max_errors, parse_errors, errors)
     if errors:
-        return ImportReport(errors=errors, seconds=time.perf_counter() - started)
+        return ImportReport(errors=list(errors), error_count=errors.total, seconds=time.perf_counter() - started)
     try:
         report = import_records(records, actor, progress)
         if commit:
@@ -526,13 +627,17 @@ def _run(raw, parse_errors, actor, progress, commit) -> ImportReport:
     return report
 
 
-def import_jsonl(path_or_lines, actor=None, progress=None, commit=True) -> ImportReport:
-    """Validate the whole JSON Lines file, then upsert it in one transaction; errors mean nothing written."""
-    raw, errors = parse_jsonl(path_or_lines)
-    return _run(raw, errors, actor, progress, commit)
+def import_jsonl(path_or_lines, actor=None, progress=None, commit=True, max_errors=None) -> ImportReport:
+    """Validate the whole JSON Lines file, then upsert it in one transaction; errors mean nothing written.
+
+    With `max_errors`, the report keeps the first problems by line and `error_count` counts them all."""
+    raw, errors = parse_jsonl(path_or_lines, max_errors)
+    return _run(raw, errors, actor, progress, commit, max_errors)
 
 
-def import_csv(path_or_lines, association=None, actor=None, progress=None, commit=True) -> ImportReport:
+def import_csv(
+    path_or_lines, association=None, actor=None, progress=None, commit=True, max_errors=None
+) -> ImportReport:
     """Import a member roster (companies) from CSV; `association` fills or checks the association column."""
-    raw, errors = parse_csv(path_or_lines, association)
-    return _run(raw, errors, actor, progress, commit)
+    raw, errors = parse_csv(path_or_lines, association, max_errors)
+    return _run(raw, errors, actor, progress, commit, max_errors)

@@ -1,15 +1,18 @@
 """Listing pages: the visitors' index and listing page, create/edit, my listings, owner actions, flags."""
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..limits import limited
 from ..models import Company, Listing, ListingStatus, ListingTag
-from ..permissions import get_or_404_for, member_required
+from ..permissions import confirmed_required, get_or_404_for, member_required
 from ..templating import country_name
+from ..utils import paginate
 from . import bp, services
 from .details import DIRECTION_LABELS, TYPE_LABELS, display
 from .forms import ActionForm, FlagForm, ListingFilterForm, ListingForm
@@ -101,7 +104,7 @@ def index():
     if form.capability.data and not form.capability.errors:
         tagged = sa.select(ListingTag.listing_id).where(ListingTag.term_id == form.capability.data)
         query = query.where(Listing.id.in_(tagged))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(query)
     filtered = any(request.args.get(k) for k in ("type", "direction", "country", "capability"))
     return render_template("listings/index.html", form=form, page=page, filtered=filtered)
 
@@ -126,6 +129,8 @@ def render_detail(listing, flag_form, status=200):
 
 @bp.route("/<int:listing_id>/flag", methods=["POST"])
 @login_required
+@confirmed_required
+@limited("flag")
 def flag(listing_id):
     listing = visible_listing(listing_id)
     if not services.can_flag(current_user, listing):
@@ -156,11 +161,7 @@ def mine():
     query = sa.select(Listing).where(Listing.company_id == company.id).options(selectinload(Listing.revisions))
     if status in S.__members__:
         query = query.where(Listing.status == S[status])
-    page = db.paginate(
-        query.order_by(Listing.updated_at.desc(), Listing.id.desc()),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
+    page = paginate(query.order_by(Listing.updated_at.desc(), Listing.id.desc()))
     return render_template(
         "listings/mine.html",
         page=page,
@@ -213,7 +214,7 @@ def edit(listing_id):
         return redirect(url_for(".mine"))
     form = ListingForm() if request.method == "POST" else ListingForm.from_data(services.form_data(listing))
     if form.validate_on_submit():
-        was_published = listing.status is S.published
+        was_published, was_submitted = listing.status is S.published, listing.status is S.submitted
         try:
             revision = services.edit_listing(listing, form.to_data(), current_user)
         except ListingError as exc:
@@ -225,11 +226,18 @@ def edit(listing_id):
                 if revision
                 else _("Nothing changed.")
             )
+        elif was_submitted:
+            message = _("Your changes are saved. The listing goes back to the review queue as a new version.")
         elif form.submit.data and listing.status in TRANSITION_SOURCES_SUBMIT:
             message = submit_or_explain(listing) or _("Your changes are saved.")
         else:
             message = _("Your changes are saved.")
-        db.session.commit()
+        try:
+            db.session.commit()
+        except StaleDataError:  # staff decided on the listing while this edit was on its way
+            db.session.rollback()
+            flash(_("Your listing changed while you were editing it (for example, staff decided on it)."), "danger")
+            return redirect(url_for(".mine"))
         flash(message, "success")
         return redirect(url_for(".mine"))
     return render_template("listings/form.html", form=form, listing=listing, company=listing.company)

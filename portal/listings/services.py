@@ -49,6 +49,18 @@ class NotAllowed(ListingError):
     """The user may not act on this listing at all (views answer 404 or 403)."""
 
 
+class StaleVersion(ListingError):
+    """What awaits moderation changed after staff opened it: nothing was decided."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "This listing changed after you opened it, so nothing was decided. "
+                "Read the current version below and decide again."
+            )
+        )
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
@@ -166,6 +178,7 @@ def transition(listing, name: str, actor, comment: str | None = None) -> Listing
     now, old = base.utcnow(), listing.status
     comment = (comment or "").strip() or None
     listing.status = t.target
+    listing.bump_version()  # a form read before this step must not act after it
     if name == "submit":
         listing.submitted_at = now
     elif name in ("approve", "renew"):
@@ -199,10 +212,16 @@ def announce_matches(listing) -> None:
         log.exception("could not compute matches for listing %s at approval", listing.id)
 
 
-def decide(listing, action: str, actor, comment: str | None = None) -> Listing:
-    """A staff decision on what awaits moderation: the listing itself, or the pending edit of a published one."""
+def decide(listing, action: str, actor, comment: str | None = None, *, version: int | None) -> Listing:
+    """A staff decision on what awaits moderation: the listing itself, or the pending edit of a published one.
+
+    `version` is the Listing.version staff looked at; the decision is refused (StaleVersion) when the
+    listing or its pending edit changed since, so staff never approve text they did not see.
+    """
     if action not in STAFF_DECISIONS:
         raise ListingError(_("Unknown action."))
+    if version is None or version != listing.version:
+        raise StaleVersion()
     revision = listing.pending_revision
     if listing.status is S.published and revision is not None and revision.status is S.submitted:
         return _decide_revision(listing, revision, action, actor, comment)
@@ -219,6 +238,7 @@ def _decide_revision(listing, revision, action, actor, comment):
     revision.status, revision.staff_comment, revision.decided_at = target, comment, base.utcnow()
     if action == "approve":
         apply_data(listing, revision.data)
+    listing.bump_version()
     audit(actor, listing, f"revision_{action}", comment, {"revision_id": revision.id})
     _notify_owner(listing, f"revision_{action}", comment)
     return listing
@@ -250,8 +270,9 @@ def snapshot(listing) -> dict:
     }
 
 
-def apply_data(listing, data: dict) -> None:
-    """Write editable data onto the listing, touching only what differs (so updated_at means something)."""
+def apply_data(listing, data: dict) -> bool:
+    """Write editable data onto the listing, touching only what differs (so updated_at means something);
+    True when anything changed."""
     values = {
         "direction": Direction(data["direction"]),
         "type": ListingType(data["type"]),
@@ -264,11 +285,15 @@ def apply_data(listing, data: dict) -> None:
         "anonymous": bool(data.get("anonymous")),
         "interest_deadline": date.fromisoformat(data["interest_deadline"]) if data.get("interest_deadline") else None,
     }
+    changed = False
     for key, value in values.items():
         if getattr(listing, key) != value:
             setattr(listing, key, value)
+            changed = True
     if "tags" in data and sorted(data["tags"] or []) != sorted(listing.tag_ids):
         listing.set_tags(data["tags"] or [])
+        changed = True
+    return changed
 
 
 def create_listing(company: Company, data: dict, actor) -> Listing:
@@ -291,20 +316,30 @@ def edit_listing(listing, data: dict, actor) -> ListingRevision | None:
             _("A listing that is %(status)s can no longer be edited.", status=status_label(listing.status))
         )
     if listing.status is not S.published:
-        apply_data(listing, data)
+        if apply_data(listing, data):
+            listing.bump_version()
+            if listing.status is S.submitted:
+                # Back to the queue as a new version: staff see it as just arrived, and a decision
+                # taken on what they read before is refused.
+                listing.submitted_at = base.utcnow()
+                audit(actor, listing, "resubmit", None, {"version": listing.version})
         return None
     revision = listing.pending_revision
     if {k: data.get(k) for k in EDITABLE} == snapshot(listing):
         if revision is not None:  # the owner changed their mind: nothing left to review
             revision.status, revision.decided_at = S.withdrawn, base.utcnow()
+            listing.bump_version()
         return None
     if not listing.company.is_verified:
         raise ListingError(_("Your company must be verified by your association before its listings can go online."))
     if revision is None:
         revision = ListingRevision(data=data, status=S.submitted)
         listing.revisions.append(revision)
+    elif revision.data == dict(data) and revision.status is S.submitted:
+        return revision  # saved again unchanged: the same version still awaits review
     else:
         revision.data, revision.status, revision.staff_comment = dict(data), S.submitted, None
+    listing.bump_version()
     db.session.flush()
     audit(actor, listing, "revision_submit", None, {"revision_id": revision.id})
     return revision
@@ -326,6 +361,8 @@ def set_tags_by_staff(listing, term_ids, actor) -> None:
         raise NotAllowed(_("Only staff of the company's association can do that."))
     old = sorted(listing.tag_ids)
     listing.set_tags(term_ids)
+    if sorted(listing.tag_ids) != old:
+        listing.bump_version()
     audit(actor, listing, "tags", None, {"from": old, "to": sorted(term_ids)})
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import utcnow
+from .company import Company, VerificationStatus
 
 
 class Direction(enum.Enum):
@@ -72,22 +73,44 @@ class Listing(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(index=True)
     reminded_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # What staff decide on: bumped by every change of the content under review (the listing's own
+    # editable fields, its pending revision) and by every transition, never by bookkeeping such as
+    # reminders. Moderation forms carry the version staff looked at and a decision on another one is
+    # refused (listings.services.decide). It is also the ORM's version column, with the value set by
+    # us (version_id_generator=False): every UPDATE of the row says "WHERE version = <what I read>",
+    # so a decision that races an edit matches no row and fails instead of publishing unseen text.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     company = relationship("Company")
     tags = relationship("ListingTag", cascade="all, delete-orphan", order_by="ListingTag.term_id")
     revisions = relationship("ListingRevision", cascade="all, delete-orphan", order_by="ListingRevision.id")
 
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
     @property
     def is_live(self) -> bool:
-        """Published and not past its expiry, whether or not the expiry command has run yet."""
-        return self.status is ListingStatus.published and (self.expires_at is None or self.expires_at > utcnow())
+        """Published, not past its expiry (whether or not the expiry command has run yet), and of a
+        company its association verifies: a revoked or rejected company's listings are off the portal."""
+        return (
+            self.status is ListingStatus.published
+            and (self.expires_at is None or self.expires_at > utcnow())
+            and self.company is not None
+            and self.company.is_verified
+        )
 
     @classmethod
     def live_clause(cls):
-        """The SQL twin of is_live, for queries."""
+        """The SQL twin of is_live, for queries (pages, search index, matches, alerts, notices)."""
         return sa.and_(
-            cls.status == ListingStatus.published, sa.or_(cls.expires_at.is_(None), cls.expires_at > utcnow())
+            cls.status == ListingStatus.published,
+            sa.or_(cls.expires_at.is_(None), cls.expires_at > utcnow()),
+            # A plain IN (not a correlated EXISTS), so queries that already join Company stay correct.
+            cls.company_id.in_(sa.select(Company.id).where(Company.status == VerificationStatus.verified)),
         )
+
+    def bump_version(self) -> None:
+        """What awaits moderation changed: decisions taken on the version before are refused."""
+        self.version = (self.version or 0) + 1
 
     @property
     def tag_ids(self) -> list[str]:

@@ -82,19 +82,42 @@ def load_user(token: str):
 
 
 class LoginFailure(db.Model):
-    """One failed login; counted per account and per IP in a time window, shared by all workers."""
+    """One login attempt not (yet) known to be right, counted per (account, address) and per address.
+
+    The row is written before the password is checked and deleted when it was right, so parallel
+    attempts cannot all slip under the limit; rows older than the window are pruned.
+    """
 
     __tablename__ = "login_failure"
+    __table_args__ = (
+        sa.Index("ix_login_failure_pair", "account", "address"),
+        sa.Index("ix_login_failure_address_at", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(300), index=True)
+    account: Mapped[str] = mapped_column(sa.String(254))  # the normalized email typed, known or not
+    address: Mapped[str] = mapped_column(sa.String(64))  # the client's IP address
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class RateLimitCounter(db.Model):
+    """A fixed-window counter of portal/limits.py when no Redis is configured; shared by all workers."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class OutboxMessage(db.Model):
-    """Every email the portal sends; without SMTP it stays here (and in the log) for the demo."""
+    """Every email the portal sends; without SMTP it stays here (and in the log) for the demo.
+
+    Pending means sent_at and failed_at are both empty; `flask mail send-pending` retries those whose
+    next_attempt_at has come (empty: at once), and gives up (failed_at) after MAIL_MAX_ATTEMPTS."""
 
     __tablename__ = "outbox_message"
+    __table_args__ = (sa.Index("ix_outbox_message_pending", "sent_at", "failed_at", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(sa.String(254), index=True)
@@ -102,10 +125,13 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
-    error: Mapped[str | None] = mapped_column(sa.Text)
+    error: Mapped[str | None] = mapped_column(sa.Text)  # the last attempt's error
     headers: Mapped[dict | None] = mapped_column(
         sa.JSON(none_as_null=True)
     )  # extra email headers, e.g. List-Unsubscribe
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]  # given up for good; the row stays for the record
 
 
 class Notification(db.Model):

@@ -1,11 +1,12 @@
 """Moderation forms: a decision (one or in bulk), resolving reports, correcting tags, the import upload."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
+from ..forms import PortalForm
 from ..listings.details import TYPE_LABELS
 from ..listings.forms import MultiCheckboxField
 
@@ -19,6 +20,9 @@ QUEUE_STATUSES = [
 ]
 
 
+STALE_PAGE = _l("This page is out of date. Open the listing again and decide on what it shows now.")
+
+
 class CommentRequired:
     """A comment is required unless the action is one that needs none (approve, dismiss)."""
 
@@ -30,22 +34,37 @@ class CommentRequired:
             raise ValidationError(_l("Please tell the company why: the comment is sent to them."))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     action = RadioField(_l("Decision"), choices=DECISIONS, validators=[DataRequired(message=_l("Choose a decision."))])
     comment = TextAreaField(
         _l("Comment or reason for the company"), validators=[CommentRequired(("approve",)), Length(max=2000)]
     )
+    # The Listing.version staff looked at; a decision on any other version is refused.
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(message=STALE_PAGE)])
     submit = SubmitField(_l("Send decision"))
 
 
+class PicksField(SelectMultipleField):
+    """Ticked listings as "id:version" values: each tick decides on the version the queue showed."""
+
+    def process_formdata(self, valuelist):
+        picks = []
+        for value in valuelist:
+            pk, sep, version = str(value).partition(":")
+            if not (sep and pk.isdigit() and version.isdigit()):
+                self.data = []
+                raise ValueError(STALE_PAGE)
+            picks.append((int(pk), int(version)))
+        self.data = picks
+
+
 class BulkDecisionForm(DecisionForm):
-    ids = SelectMultipleField(
-        coerce=int, validate_choice=False, validators=[DataRequired(message=_l("Tick at least one listing."))]
-    )
+    version = None  # each tick carries its own
+    ids = PicksField(validate_choice=False, validators=[DataRequired(message=_l("Tick at least one listing."))])
     submit = SubmitField(_l("Apply to the ticked listings"))
 
 
-class FlagResolutionForm(FlaskForm):
+class FlagResolutionForm(PortalForm):
     action = RadioField(
         _l("Reports"),
         choices=[
@@ -58,12 +77,12 @@ class FlagResolutionForm(FlaskForm):
     submit = SubmitField(_l("Resolve reports"))
 
 
-class TagsForm(FlaskForm):
+class TagsForm(PortalForm):
     tags = MultiCheckboxField(_l("Capabilities"), choices=[])
     submit = SubmitField(_l("Save capabilities"))
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(PortalForm):
     """The queue's filters, read from the query string (no CSRF)."""
 
     status = SelectField(_l("Status"), choices=QUEUE_STATUSES, default="submitted", validators=[Optional()])
@@ -71,7 +90,7 @@ class QueueFilterForm(FlaskForm):
     association = SelectField(_l("Association"), choices=[], validators=[Optional()])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file to import."))])
     format = SelectField(
         _l("Format"),

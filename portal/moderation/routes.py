@@ -1,26 +1,30 @@
 """Moderation pages: the association's queue, one listing's review, bulk decisions, reports, tags, import."""
 
+import io
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..listings import services
 from ..listings.details import display
 from ..listings.forms import tag_choices
 from ..listings.importer import import_csv, import_jsonl
-from ..listings.services import ListingError, NotAllowed
+from ..listings.services import ListingError, NotAllowed, StaleVersion
 from ..models import Association, AuditLog, Company, Listing, ListingFlag, ListingRevision, ListingStatus, Role, base
 from ..permissions import can_moderate, roles_required, staff_required
+from ..utils import paginate
 from . import bp
 from .forms import BulkDecisionForm, DecisionForm, FlagResolutionForm, ImportForm, QueueFilterForm, TagsForm
 
 S = ListingStatus
 staff_or_admin = roles_required(Role.staff, Role.admin)
+SHOWN_PROBLEMS = 200  # an import page lists the first problems and counts the rest
 
 
 def moderated_listing(listing_id) -> Listing:
@@ -96,7 +100,7 @@ def queue():
         .options(selectinload(Listing.company).selectinload(Company.association), selectinload(Listing.revisions))
         .order_by(moment.asc() if oldest_first else moment.desc(), Listing.id)
     )
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(query)
     flags = {}
     if page.items:
         flags = dict(
@@ -128,23 +132,42 @@ def bulk():
             for error in errors:
                 flash(error, "danger")
         return redirect(back)
-    ids = list(dict.fromkeys(form.ids.data))
+    seen = dict(form.ids.data)  # {listing id: the version the queue showed}
+    ids = list(seen)
     listings = db.session.scalars(sa.select(Listing).where(Listing.id.in_(ids))).all()
     # Any listing outside the staff's association refuses the whole request, as a single one would.
     if len(listings) != len(ids) or not all(can_moderate(current_user, x) for x in listings):
         abort(404)
-    done, skipped = 0, []
-    for listing in listings:
-        try:
-            services.decide(listing, form.action.data, current_user, form.comment.data)
-            done += 1
-        except NotAllowed:
-            abort(404)
-        except ListingError:
-            skipped.append(listing.title)
-    db.session.commit()
+    done, skipped, changed = 0, [], []
+    try:
+        for listing in listings:
+            try:
+                services.decide(listing, form.action.data, current_user, form.comment.data, version=seen[listing.id])
+                done += 1
+            except NotAllowed:
+                abort(404)
+            except StaleVersion:
+                changed.append(listing.title)
+            except ListingError:
+                skipped.append(listing.title)
+        db.session.commit()
+    except StaleDataError:  # an edit committed while we decided: decide nothing rather than unseen text
+        db.session.rollback()
+        flash(
+            _("A ticked listing changed while your decision was saved; nothing was decided. Please try again."),
+            "danger",
+        )
+        return redirect(back)
     if done:
         flash(_("Decision applied to %(n)s listing(s).", n=done), "success")
+    if changed:
+        flash(
+            _(
+                "Not decided because they changed since you opened the queue; review them again: %(titles)s",
+                titles="; ".join(changed),
+            ),
+            "danger",
+        )
     if skipped:
         flash(_("Skipped because their status does not allow it: %(titles)s", titles="; ".join(skipped)), "warning")
     return redirect(back)
@@ -159,6 +182,9 @@ def review(listing_id):
 
 def render_review(listing, decision_form=None, flag_form=None, tags_form=None, status=200):
     revision = listing.pending_revision
+    decision_form = decision_form or DecisionForm(formdata=None)
+    if decision_form.version.data is None:  # this page shows the current text: decide on it
+        decision_form.version.data = listing.version
     if tags_form is None:
         tags_form = TagsForm(formdata=None, data={"tags": listing.tag_ids})
         tags_form.tags.choices = tag_choices()
@@ -175,7 +201,7 @@ def render_review(listing, decision_form=None, flag_form=None, tags_form=None, s
         changes=services.revision_changes(listing, revision) if revision else [],
         flags=services.open_flags(listing),
         history=history,
-        decision_form=decision_form or DecisionForm(formdata=None),
+        decision_form=decision_form,
         flag_form=flag_form or FlagResolutionForm(formdata=None),
         tags_form=tags_form,
         detail_rows=display(listing.type.value, listing.details),
@@ -191,15 +217,27 @@ def decide(listing_id):
     if not form.validate_on_submit():
         return render_review(listing, decision_form=form, status=400)
     try:
-        services.decide(listing, form.action.data, current_user, form.comment.data)
+        services.decide(listing, form.action.data, current_user, form.comment.data, version=form.version.data)
+        db.session.commit()
     except NotAllowed:
         abort(404)
+    except StaleVersion as exc:
+        return render_stale(listing, form, str(exc))
     except ListingError as exc:
         flash(str(exc), "warning")
         return redirect(url_for(".review", listing_id=listing.id))
-    db.session.commit()
+    except StaleDataError:  # an edit committed between our read and our write
+        db.session.rollback()
+        return render_stale(moderated_listing(listing_id), form, str(StaleVersion()))
     flash(_("Decision saved; the company was notified."), "success")
     return redirect(url_for(".queue"))
+
+
+def render_stale(listing, form, message):
+    """The review page again with the current text and version; the comment typed is kept."""
+    flash(message, "danger")
+    fresh = DecisionForm(formdata=None, data={"comment": form.comment.data, "version": listing.version})
+    return render_review(listing, decision_form=fresh, status=409)
 
 
 @bp.route("/listings/<int:listing_id>/flags", methods=["POST"])
@@ -246,25 +284,28 @@ def import_data():
     else:
         codes = db.session.scalars(sa.select(Association.code).order_by(Association.code)).all()
         form.association.choices = [("", _("From the file's association column")), *((c, c) for c in codes)]
-    errors, report = [], None
+    errors, error_count, report = [], 0, None
     if form.validate_on_submit():
         upload = form.file.data
         name = upload.filename or ""
         fmt = form.format.data or ("csv" if name.lower().endswith(".csv") else "jsonl")
         try:
-            lines = upload.read().decode("utf-8-sig").splitlines(keepends=True)
+            # lines end at \n only (str.splitlines would also cut at U+2028 and friends inside a value)
+            lines = list(io.StringIO(upload.read().decode("utf-8-sig")))
         except UnicodeDecodeError:
-            errors = [_("line %(n)s: file: is not UTF-8 text", n=1)]
+            errors, error_count = [_("line %(n)s: file: is not UTF-8 text", n=1)], 1
         else:
             if fmt == "csv":
                 association = (
                     current_user.association.code if current_user.role is Role.staff else form.association.data or None
                 )
-                report = import_csv(lines, association=association, actor=current_user)
+                report = import_csv(lines, association=association, actor=current_user, max_errors=SHOWN_PROBLEMS)
             else:
-                report = import_jsonl(lines, actor=current_user)
-            errors = report.errors
+                report = import_jsonl(lines, actor=current_user, max_errors=SHOWN_PROBLEMS)
+            errors, error_count = report.errors, report.error_count
         if not errors:
             flash(_("Imported %(name)s: %(summary)s.", name=name, summary=report.summary()), "success")
             return redirect(url_for(".import_data"))
-    return render_template("moderation/import.html", form=form, errors=errors), (400 if errors else 200)
+    return render_template("moderation/import.html", form=form, errors=errors, error_count=error_count), (
+        400 if errors else 200
+    )

@@ -2,8 +2,13 @@
 
 Rows are read with Core selects rather than ORM objects: the same code serves the after-commit sync
 (a handful of ids) and `search rebuild` (every row), where building ORM objects would cost more
-than the analysis itself. Only live listings and verified companies become documents; for any other
-id the caller deletes the document.
+than the analysis itself. Only live listings (which includes: of a verified company, see
+Listing.live_clause) and verified companies become documents; for any other id the caller deletes
+the document.
+
+An anonymous listing's document holds nothing of its company that a viewer could observe: no name,
+city, capabilities, certifications, capacity or company id in its stored fields and no certification
+facet, so neither the result cards, the facet counts, match reasons nor match scores depend on them.
 """
 
 import hashlib
@@ -181,8 +186,14 @@ def finish(doc: dict) -> dict:
 def listing_document(r, tags, capabilities, certifications, vocab=None) -> dict:
     text = r.description or ""
     language = r.language or detect_language(f"{r.title} {r.summary} {text}")
-    # An anonymous listing must not be findable by its company's name, nor placed by its city.
-    company_name, city = ("", "") if r.anonymous else (r.company_name or "", r.city or "")
+    # An anonymous listing must not be findable by its company's name, nor placed by its city, nor
+    # told apart by its company's profile: matching and facets see its own words and tags only.
+    if r.anonymous:
+        company_name, city, company_id, has_capacity = "", "", None, False
+        capabilities, certifications = [], []
+    else:
+        company_name, city, company_id = r.company_name or "", r.city or "", r.company_id
+        has_capacity = bool(r.capacity_amount)
     weights = concept_weights(
         [(r.title, IN_TITLE, IN_TITLE), (r.summary, IN_SUMMARY, IN_SUMMARY), (text, IN_TEXT, TEXT_CAP)],
         tags=tags,
@@ -219,7 +230,7 @@ def listing_document(r, tags, capabilities, certifications, vocab=None) -> dict:
                 "kind": "listing",
                 "pk": r.id,
                 "ref": r.ref or "",
-                "company_id": r.company_id,
+                "company_id": company_id,
                 "type": r.type.value,
                 "direction": r.direction.value,
                 "country": r.country,
@@ -229,7 +240,7 @@ def listing_document(r, tags, capabilities, certifications, vocab=None) -> dict:
                 "capabilities": list(capabilities),
                 "certifications": list(certifications),
                 "verified": verified,
-                "has_capacity": bool(r.capacity_amount),
+                "has_capacity": has_capacity,
                 "expires": expires,
             },
         }

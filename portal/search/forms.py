@@ -1,14 +1,14 @@
 """The search form (GET, no CSRF: it changes nothing)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SearchField, SelectField
 from wtforms.validators import Optional
 
+from ..forms import PortalForm
 from .query import MAX_QUERY_CHARS
 
 
-class SearchForm(FlaskForm):
+class SearchForm(PortalForm):
     q = SearchField(
         _l("Search"), validators=[Optional()], render_kw={"maxlength": MAX_QUERY_CHARS * 2, "autocomplete": "off"}
     )

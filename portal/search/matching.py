@@ -26,12 +26,15 @@ import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import has_request_context
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Company, Listing
 from ..models.company import VerificationStatus
+from ..permissions import can_see_listing_company
 from . import bits as B
 from . import documents, index
 from .analysis import words
@@ -93,7 +96,7 @@ def profile_from_doc(doc: dict) -> Profile:
         direction=st["direction"],
         country=st["country"],
         city=st["city"],
-        company_id=str(st["company_id"]),
+        company_id="" if st["company_id"] is None else str(st["company_id"]),  # None: anonymous
         weights=dict(st["concept_weights"]),
         text=" ".join(doc.get(f) or "" for f in ("title", "summary", "text")),
         capabilities=set(st["capabilities"]),
@@ -102,11 +105,17 @@ def profile_from_doc(doc: dict) -> Profile:
 
 
 def listing_profile(listing, searcher=None) -> Profile | None:
-    """From the index when the listing is there (cheap), else built from the database (drafts too)."""
+    """From the index when the listing is there (cheap), else built from the database (drafts too).
+
+    The company id comes from the row: an anonymous listing's document does not store it, and its own
+    company's listings must still be left out of its matches.
+    """
     if searcher is not None:
         stored = searcher.document(id=documents.listing_key(listing.id))
         if stored:
-            return profile_from_doc(stored)
+            prof = profile_from_doc(stored)
+            prof.company_id = str(listing.company_id)
+            return prof
     with db.engine.connect() as conn:
         row = conn.execute(
             sa.select(*documents.LISTING_COLUMNS)
@@ -118,7 +127,9 @@ def listing_profile(listing, searcher=None) -> Profile | None:
             return None
         caps, certs = documents._company_extras(conn, {row.company_id})
     tags = [(t.term_id, t.inferred) for t in listing.tags]
-    return profile_from_doc(documents.listing_document(row, tags, caps[row.company_id], certs[row.company_id]))
+    prof = profile_from_doc(documents.listing_document(row, tags, caps[row.company_id], certs[row.company_id]))
+    prof.company_id = str(row.company_id)
+    return prof
 
 
 # --- scoring --------------------------------------------------------------------------------------
@@ -233,8 +244,15 @@ def candidate_set(sets: B.DocSets, prof: Profile) -> int:
     return allowed & ~sets.facet("company", prof.company_id)
 
 
-def find_matches(listing, limit: int = 5, same_country: bool = True, with_reasons: bool = True) -> list[Match]:
-    """The best complementary listings, other country first; [] when the index is unavailable."""
+def find_matches(
+    listing, limit: int = 5, same_country: bool = True, with_reasons: bool = True, exclude_own: bool = True
+) -> list[Match]:
+    """The best complementary listings, other country first; [] when the index is unavailable.
+
+    `exclude_own=False` keeps the listing's own company's listings among the candidates: on an
+    anonymous listing's page, seen by someone who may not know its company, leaving exactly one
+    company's listings out would point at it.
+    """
     try:
         searcher, cache = index.searcher()
     except index.IndexMissing:
@@ -242,6 +260,8 @@ def find_matches(listing, limit: int = 5, same_country: bool = True, with_reason
     prof = listing_profile(listing, searcher)
     if prof is None:
         return []
+    if not exclude_own:
+        prof.company_id = ""
     return match_profile(searcher, docsets(searcher, cache), prof, limit, same_country, with_reasons)
 
 
@@ -296,9 +316,15 @@ def load_listings(matches: list[Match]) -> list[Match]:
     return kept
 
 
-def listing_matches(listing, limit: int = 5) -> list[Match]:
-    """For templates: the listing's matches with reasons, rows loaded and re-checked in SQL."""
-    return load_listings(find_matches(listing, limit=limit))
+def listing_matches(listing, limit: int = 5, viewer=None) -> list[Match]:
+    """For templates: the listing's matches with reasons, rows loaded and re-checked in SQL.
+
+    `viewer` defaults to the current user; see find_matches for why it matters on anonymous listings.
+    """
+    if viewer is None and has_request_context():
+        viewer = current_user
+    exclude_own = viewer is None or can_see_listing_company(viewer, listing)
+    return load_listings(find_matches(listing, limit=limit, exclude_own=exclude_own))
 
 
 def dashboard_matches(company, listings: int = 5, per_listing: int = 3) -> list[tuple]:

@@ -3,6 +3,7 @@
 from flask import render_template, request, url_for
 from flask_login import current_user
 
+from ..limits import limited
 from . import bp
 from .forms import SearchForm
 from .query import FACETS, SORTS
@@ -28,6 +29,7 @@ def kind_url(kind: str) -> str:
 
 
 @bp.route("/search")
+@limited("search", methods=None)
 def search():
     form = SearchForm(formdata=request.args, meta={"csrf": False})
     form.validate()

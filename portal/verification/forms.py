@@ -1,16 +1,17 @@
 """Staff decision forms and the audit log filter."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import PortalForm
 
-class VerifyForm(FlaskForm):
+
+class VerifyForm(PortalForm):
     submit = SubmitField(_l("Verify membership"))
 
 
-class RejectForm(FlaskForm):
+class RejectForm(PortalForm):
     reason = TextAreaField(
         _l("Reason (the company sees it)"),
         validators=[
@@ -26,7 +27,7 @@ class RevokeForm(RejectForm):
     submit = SubmitField(_l("Revoke verification"))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PortalForm):
     """GET filter; the view fills the action choices from the actions that exist in the viewer's scope."""
 
     action = SelectField(_l("Action"), choices=[], validators=[Optional()])

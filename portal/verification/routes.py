@@ -1,7 +1,7 @@
 """Staff pages: the queue, one company's review page, the decisions, the association's audit log."""
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +11,7 @@ from ..models import Association, Company
 from ..models.base import utcnow
 from ..models.company import VerificationStatus
 from ..permissions import staff_required
+from ..utils import paginate
 from . import bp, services
 from .forms import AuditFilterForm, RejectForm, RevokeForm, VerifyForm
 
@@ -24,9 +25,7 @@ def age(moment) -> str:
 @staff_required
 def queue():
     status = VerificationStatus.__members__.get(request.args.get("status", ""), VerificationStatus.unverified)
-    page = db.paginate(
-        services.queue_select(current_user.association_id, status), per_page=current_app.config["PAGE_SIZE"]
-    )
+    page = paginate(services.queue_select(current_user.association_id, status))
     return render_template(
         "verification/queue.html",
         page=page,
@@ -113,7 +112,7 @@ def render_audit(association_id, endpoint):
     form = AuditFilterForm(formdata=request.args, meta={"csrf": False})
     form.action.choices = [("", _("All actions"))] + [(a, a) for a in services.audit_actions(association_id)]
     action = form.action.data if form.validate() else None
-    page = db.paginate(services.audit_select(association_id, action), per_page=current_app.config["PAGE_SIZE"])
+    page = paginate(services.audit_select(association_id, action))
     associations = dict(db.session.execute(sa.select(Association.id, Association.code)).all())
     company_ids = {e.object_id for e in page.items if e.object_type == "company"}
     company_names = dict(

@@ -108,8 +108,11 @@ def build_schema(env: dict, migrations: bool = True) -> None:
 
 @contextmanager
 def gunicorn(env: dict, log_path: Path, workers: int = 2, timeout: float = 30):
-    """Serve the portal with gunicorn on a free local port; yield its base URL; always stop it."""
+    """Serve the portal with gunicorn on a free local port; yield its base URL; always stop it.
+
+    Links in the portal's mail point at PORTAL_PUBLIC_URL: unless the test sets its own, that is this server."""
     port = free_port()
+    env = {"PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [

@@ -8,11 +8,22 @@ from portal import create_app
 from portal.extensions import db
 
 
-def test_healthz_reports_database_and_index(client):
+def test_healthz_answers_only_the_status(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    data = response.get_json()
-    assert data["database"] == "ok" and "index" in data
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_hides_why_the_database_failed(client, monkeypatch, caplog):
+    def broken(*_args, **_kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("db.internal:5432 refused"))
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable"}
+    assert "OperationalError" not in response.get_data(as_text=True)
+    assert "OperationalError" in caplog.text  # the operator still learns why
 
 
 def test_production_refuses_default_secret(monkeypatch):
@@ -47,7 +58,7 @@ def test_api_clients_get_json_errors(client):
 
 
 def test_language_switcher_remembers_choice_and_refuses_foreign_next(client):
-    response = client.get("/auth/language/ru?next=//evil.example")
+    response = client.post("/auth/language", data={"code": "ru", "next": "//evil.example"})
     assert response.status_code == 302 and "evil" not in response.headers["Location"]
     assert 'lang="ru"' in client.get("/").get_data(as_text=True)
 

@@ -286,7 +286,7 @@ def test_script_in_description_is_escaped_on_profile_and_in_directory(client, lo
 
 def test_profile_shows_capabilities_grouped_and_labelled_in_the_readers_language(client):
     company = factories.make_company(verified=True, capabilities=["hide_cattle", "tan_vegetable"])
-    client.get("/auth/language/ru")
+    client.post("/auth/language", data={"code": "ru"})
     html = client.get(f"/companies/{company.id}").get_data(as_text=True)
     assert "Шкуры КРС" in html and "Способ дубления" in html
 

@@ -13,7 +13,7 @@ from flask_login import login_user
 from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
-from portal.engagement.services import confirmed_outcomes, ics_fold
+from portal.engagement.services import confirmed_outcomes
 from portal.extensions import db
 from portal.models import (
     Attachment,
@@ -475,11 +475,16 @@ def test_other_party_accepts_and_both_download_a_valid_ics(client_for, member, k
     assert "URL:https://meet.example/x" in unfolded
 
 
-def test_ics_folding_never_splits_a_character():
-    line = "SUMMARY:" + "Шымкент Былғары " * 10
-    folded = ics_fold(line)
-    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
-    assert folded.replace("\r\n ", "") == line
+def test_ics_folding_never_splits_a_character(client_for, member, kz_member, deal):
+    place = "Шымкент Былғары " * 10
+    propose(client_for(kz_member), deal, place=place)
+    meeting = db.session.scalar(sa.select(Meeting))
+    client_for(member).post(f"/deals/meetings/{meeting.id}/answer", data={"accept": "Accept"})
+    raw = client_for(member).get(f"/deals/meetings/{meeting.id}/calendar.ics").get_data()
+    parts = raw.split(b"\r\n")
+    assert all(len(part) <= 75 for part in parts)
+    assert all(part.decode() for part in parts if part)  # each folded line is whole UTF-8 characters
+    assert f"LOCATION:{place.strip()}" in raw.decode().replace("\r\n ", "")
 
 
 def test_proposer_cannot_accept_its_own_proposal(client_for, kz_member, deal):

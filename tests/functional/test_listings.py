@@ -325,7 +325,9 @@ def test_expire_command_reminds_once_then_expires_on_time(app, runner, member, c
 def test_lifetime_comes_from_the_admin_setting(app, client, member, pta_staff, clock):
     app.config["LISTING_LIFETIME_DAYS"] = 30
     listing = factories.make_listing(member.company, status="submitted")
-    client_for(app, pta_staff).post(f"/staff/listings/{listing.id}/decide", data={"action": "approve"})
+    client_for(app, pta_staff).post(
+        f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": listing.version}
+    )
     db.session.refresh(listing)
     assert listing.expires_at == clock.now + timedelta(days=30)
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import ListingStatus, MatchNotice, Notification, TaxonomyTerm
+from portal.models import Listing, ListingStatus, MatchNotice, Notification, TaxonomyTerm
 from portal.search.bits import BitScores
 
 from .. import factories
@@ -186,7 +186,10 @@ def test_approval_tells_the_owner_about_existing_matches_at_once(client, login, 
         type="trade",
     )
     login(staff)
-    response = client.post(f"/staff/listings/{request.id}/decide", data={"action": "approve"})
+    response = client.post(
+        f"/staff/listings/{request.id}/decide",
+        data={"action": "approve", "version": db.session.get(Listing, request.id).version},
+    )
     assert response.status_code == 302
     notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == owner.id)).all()
     assert any("new match" in n.text for n in notes), [n.text for n in notes]

@@ -19,12 +19,25 @@ def status_of(listing):
     return db.session.get(Listing, listing.id).status
 
 
+def seen(listing) -> int:
+    """The version a review page shows now (what a decision form carries)."""
+    db.session.expire_all()
+    return db.session.get(Listing, listing.id).version
+
+
+def pick(listing) -> str:
+    """A ticked row of the queue: the listing and the version the queue showed."""
+    return f"{listing.id}:{seen(listing)}"
+
+
 # --- decisions ----------------------------------------------------------------------------------------
 
 
 def test_staff_approval_publishes_audits_and_notifies_the_owner(app, member, pta_staff):
     listing = factories.make_listing(member.company, status="submitted", title="Chrome recovery know-how")
-    response = client_for(app, pta_staff).post(f"/staff/listings/{listing.id}/decide", data={"action": "approve"})
+    response = client_for(app, pta_staff).post(
+        f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen(listing)}
+    )
     assert response.status_code == 302
     db.session.refresh(listing)
     assert listing.status is ListingStatus.published and listing.is_live
@@ -39,8 +52,13 @@ def test_staff_approval_publishes_audits_and_notifies_the_owner(app, member, pta
 def test_member_can_never_publish_their_own_listing(app, member):
     listing = factories.make_listing(member.company, status="submitted")
     browser = client_for(app, member)
-    assert browser.post(f"/staff/listings/{listing.id}/decide", data={"action": "approve"}).status_code == 403
-    assert browser.post("/staff/listings/bulk", data={"ids": [listing.id], "action": "approve"}).status_code == 403
+    assert (
+        browser.post(
+            f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen(listing)}
+        ).status_code
+        == 403
+    )
+    assert browser.post("/staff/listings/bulk", data={"ids": [pick(listing)], "action": "approve"}).status_code == 403
     assert browser.get("/staff/listings/").status_code == 403
     assert status_of(listing) is ListingStatus.submitted
 
@@ -49,7 +67,12 @@ def test_pta_staff_cannot_see_or_decide_on_a_kla_members_listing(app, kz_member,
     listing = factories.make_listing(kz_member.company, status="submitted", title="Kostanay request")
     browser = client_for(app, pta_staff)
     assert browser.get(f"/staff/listings/{listing.id}").status_code == 404
-    assert browser.post(f"/staff/listings/{listing.id}/decide", data={"action": "approve"}).status_code == 404
+    assert (
+        browser.post(
+            f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen(listing)}
+        ).status_code
+        == 404
+    )
     assert browser.post(f"/staff/listings/{listing.id}/tags", data={"tags": ["hide_cattle"]}).status_code == 404
     assert "Kostanay request" not in browser.get("/staff/listings/").get_data(as_text=True)
     assert status_of(listing) is ListingStatus.submitted
@@ -59,7 +82,7 @@ def test_bulk_with_one_foreign_listing_changes_nothing(app, member, kz_member, p
     own = factories.make_listing(member.company, status="submitted")
     foreign = factories.make_listing(kz_member.company, status="submitted")
     response = client_for(app, pta_staff).post(
-        "/staff/listings/bulk", data={"ids": [own.id, foreign.id], "action": "approve"}
+        "/staff/listings/bulk", data={"ids": [pick(own), pick(foreign)], "action": "approve"}
     )
     assert response.status_code == 404
     assert status_of(own) is ListingStatus.submitted and status_of(foreign) is ListingStatus.submitted
@@ -73,7 +96,12 @@ def test_admin_sees_every_queue_but_does_not_decide(app, member, kz_member, admi
     assert "Sialkot offer" in html and "Shymkent request" in html
     assert "Shymkent request" not in browser.get("/staff/listings/?association=PTA").get_data(as_text=True)
     assert browser.get(f"/staff/listings/{listing.id}").status_code == 200
-    assert browser.post(f"/staff/listings/{listing.id}/decide", data={"action": "approve"}).status_code == 403
+    assert (
+        browser.post(
+            f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen(listing)}
+        ).status_code
+        == 403
+    )
     assert status_of(listing) is ListingStatus.submitted
 
 
@@ -81,10 +109,15 @@ def test_admin_sees_every_queue_but_does_not_decide(app, member, kz_member, admi
 def test_request_changes_and_reject_need_a_comment(app, member, pta_staff, action):
     listing = factories.make_listing(member.company, status="submitted")
     browser = client_for(app, pta_staff)
-    response = browser.post(f"/staff/listings/{listing.id}/decide", data={"action": action, "comment": "  "})
+    response = browser.post(
+        f"/staff/listings/{listing.id}/decide", data={"action": action, "comment": "  ", "version": seen(listing)}
+    )
     assert response.status_code == 400 and "the comment is sent to them" in response.get_data(as_text=True)
     assert status_of(listing) is ListingStatus.submitted
-    browser.post(f"/staff/listings/{listing.id}/decide", data={"action": action, "comment": "Add your capacity."})
+    browser.post(
+        f"/staff/listings/{listing.id}/decide",
+        data={"action": action, "comment": "Add your capacity.", "version": seen(listing)},
+    )
     db.session.expire_all()
     listing = db.session.get(Listing, listing.id)
     assert listing.status.value == ("changes_requested" if action == "request_changes" else "rejected")
@@ -99,7 +132,9 @@ def test_request_changes_and_reject_need_a_comment(app, member, pta_staff, actio
 @pytest.mark.parametrize("status", ["draft", "published", "withdrawn", "rejected"])
 def test_staff_cannot_decide_on_a_listing_that_is_not_submitted(app, member, pta_staff, status):
     listing = factories.make_listing(member.company, status=status)
-    client_for(app, pta_staff).post(f"/staff/listings/{listing.id}/decide", data={"action": "approve"})
+    client_for(app, pta_staff).post(
+        f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen(listing)}
+    )
     assert status_of(listing).value == status
     assert count(AuditLog, AuditLog.action == "listing.approve") == 0
 
@@ -110,7 +145,7 @@ def test_bulk_approval_applies_to_every_ticked_listing_and_skips_the_rest(app, m
     draft = factories.make_listing(member.company, status="draft", title="Still a draft")
     response = client_for(app, pta_staff).post(
         "/staff/listings/bulk",
-        data={"ids": [first.id, second.id, draft.id], "action": "approve"},
+        data={"ids": [pick(first), pick(second), pick(draft)], "action": "approve"},
         follow_redirects=True,
     )
     html = response.get_data(as_text=True)
@@ -121,7 +156,7 @@ def test_bulk_approval_applies_to_every_ticked_listing_and_skips_the_rest(app, m
 
 def test_bulk_request_changes_needs_a_comment(app, member, pta_staff):
     listing = factories.make_listing(member.company, status="submitted")
-    client_for(app, pta_staff).post("/staff/listings/bulk", data={"ids": [listing.id], "action": "request_changes"})
+    client_for(app, pta_staff).post("/staff/listings/bulk", data={"ids": [pick(listing)], "action": "request_changes"})
     assert status_of(listing) is ListingStatus.submitted
 
 
@@ -177,7 +212,9 @@ def test_edit_of_a_published_listing_waits_in_the_submitted_queue(app, member, p
 def test_approving_a_revision_applies_it_to_the_published_listing(app, member, pta_staff):
     listing = published_with_revision(app, member)
     published_at = listing.published_at
-    client_for(app, pta_staff).post(f"/staff/listings/{listing.id}/decide", data={"action": "approve"})
+    client_for(app, pta_staff).post(
+        f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen(listing)}
+    )
     db.session.expire_all()
     listing = db.session.get(Listing, listing.id)
     assert listing.title == "Better title" and listing.details == {"form": "turnkey"}
@@ -190,7 +227,7 @@ def test_rejecting_a_revision_keeps_the_published_version(app, member, pta_staff
     listing = published_with_revision(app, member, new_title="Misleading title")
     client_for(app, pta_staff).post(
         f"/staff/listings/{listing.id}/decide",
-        data={"action": "reject", "comment": "The title overstates your capacity."},
+        data={"action": "reject", "comment": "The title overstates your capacity.", "version": seen(listing)},
     )
     db.session.expire_all()
     listing = db.session.get(Listing, listing.id)
@@ -260,7 +297,8 @@ def test_member_submits_staff_asks_for_changes_member_fixes_staff_approves_visit
     assert visitor.get(f"/listings/{listing.id}").status_code == 404
 
     staff.post(
-        f"/staff/listings/{listing.id}/decide", data={"action": "request_changes", "comment": "Add the hide origin."}
+        f"/staff/listings/{listing.id}/decide",
+        data={"action": "request_changes", "comment": "Add the hide origin.", "version": seen(listing)},
     )
     mine = owner.get("/listings/mine").get_data(as_text=True)
     assert "Add the hide origin." in mine
@@ -271,7 +309,7 @@ def test_member_submits_staff_asks_for_changes_member_fixes_staff_approves_visit
     )
     assert status_of(listing) is ListingStatus.submitted
 
-    staff.post(f"/staff/listings/{listing.id}/decide", data={"action": "approve"})
+    staff.post(f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen(listing)})
     assert status_of(listing) is ListingStatus.published
     assert "Wet blue offer from Punjab cattle" in visitor.get("/listings/").get_data(as_text=True)
     assert visitor.get(f"/listings/{listing.id}").status_code == 200
