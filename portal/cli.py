@@ -24,11 +24,10 @@ def seed_demo_command():
 @click.password_option(help="Password (asked for when not given).")
 def create_admin_command(email, name, password):
     """Create an admin account, or make an existing account an admin."""
+    from .auth.passwords import password_problem
     from .auth.services import create_user, set_password, user_by_email
     from .models import Role
     from .models.base import utcnow
-
-    from .auth.passwords import password_problem
 
     problem = password_problem(password, email=email, name=name)
     if problem:
