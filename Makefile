@@ -28,7 +28,7 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(FLASK) search rebuild --quiet 2>/dev/null || true
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	PORTAL_PUBLIC_URL=$${PORTAL_PUBLIC_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: install what the tests need (Debian's chromium included) and run the whole suite
 test: install-dev browser
