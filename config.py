@@ -50,6 +50,20 @@ class Config:
     MAIL_MAX_ATTEMPTS = env("MAIL_MAX_ATTEMPTS", 8, int)
     MAIL_RETRY_SECONDS = env("MAIL_RETRY_SECONDS", 60, int)
     MAIL_RETRY_MAX_SECONDS = env("MAIL_RETRY_MAX_SECONDS", 6 * 3600, int)
+    # `flask worker` (portal/worker.py): how often each job runs, in seconds, and its lease.
+    WORKER_POLL_SECONDS = env("WORKER_POLL_SECONDS", 1.0, float)  # the loop's nap between passes
+    WORKER_JOURNAL_SECONDS = env("WORKER_JOURNAL_SECONDS", 2, int)  # per host, never leased
+    WORKER_JOURNAL_BATCH = env("WORKER_JOURNAL_BATCH", 1000, int)
+    WORKER_MAIL_SECONDS = env("WORKER_MAIL_SECONDS", 15, int)
+    WORKER_MAIL_BATCH = env("WORKER_MAIL_BATCH", 500, int)
+    WORKER_ALERTS_SECONDS = env("WORKER_ALERTS_SECONDS", 5 * 60, int)
+    WORKER_DIGESTS_SECONDS = env("WORKER_DIGESTS_SECONDS", 5 * 60, int)
+    WORKER_MATCHES_SECONDS = env("WORKER_MATCHES_SECONDS", 3600, int)
+    WORKER_EXPIRY_SECONDS = env("WORKER_EXPIRY_SECONDS", 24 * 3600, int)  # expiry and reminders
+    WORKER_LEASE_SECONDS = env("WORKER_LEASE_SECONDS", 15 * 60, int)  # a dead worker's job waits this long
+    WORKER_RETRY_SECONDS = env("WORKER_RETRY_SECONDS", 60, int)  # a failed job runs again this soon
+    # /readyz answers 503 when the oldest unapplied journal entry or unsent mail is older than this.
+    READY_MAX_LAG_SECONDS = env("READY_MAX_LAG_SECONDS", 60, int)
     # Pages beyond this are 404 whatever the table holds, so no huge OFFSET reaches the database.
     MAX_PAGE = env("MAX_PAGE", 10_000, int)
 
@@ -88,6 +102,12 @@ class Config:
     RATELIMIT_SEARCH_ACCOUNT = env("RATELIMIT_SEARCH_ACCOUNT", "120/minute")
     TOKEN_MAX_AGE_SECONDS = env("TOKEN_MAX_AGE_SECONDS", 24 * 3600, int)
     PAGE_SIZE = env("PAGE_SIZE", 20, int)
+    # Logs and metrics (portal/observability.py). LOG_FORMAT: "json" (one object a line) or "text".
+    LOG_FORMAT = env("LOG_FORMAT", "text")
+    LOG_LEVEL = env("LOG_LEVEL", "INFO")
+    # /metrics answers a bearer METRICS_TOKEN, or a direct (unproxied) client in METRICS_ALLOW; else 404.
+    METRICS_TOKEN = env("METRICS_TOKEN")
+    METRICS_ALLOW = [a.strip() for a in env("METRICS_ALLOW", "127.0.0.1,::1").split(",") if a.strip()]
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -98,6 +118,8 @@ class Config:
     STAFF_IDLE_MINUTES = env("STAFF_IDLE_MINUTES", 30, int)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # While the database does not answer, pages are 503 with this Retry-After (portal/errors.py).
+    DB_RETRY_AFTER_SECONDS = env("DB_RETRY_AFTER_SECONDS", 5, int)
 
 
 class TestConfig(Config):
@@ -121,6 +143,7 @@ class ProductionConfig(Config):
     PUBLIC_URL = env("PUBLIC_URL")  # no default: production must say where it is reached
     FORCE_HTTPS = env("FORCE_HTTPS", True, bool)
     HSTS_SECONDS = env("HSTS_SECONDS", 365 * 24 * 3600, int)
+    LOG_FORMAT = env("LOG_FORMAT", "json")
 
     @classmethod
     def check(cls):

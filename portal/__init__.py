@@ -1,6 +1,5 @@
 """Leather Bridge: the application factory."""
 
-import logging
 import os
 
 import sqlalchemy as sa
@@ -46,8 +45,10 @@ def configure_settings(app, config):
 
 
 def configure_logging(app):
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """JSON (or text) logs with request ids, and Prometheus metrics: portal/observability.py."""
+    from . import observability
+
+    observability.init_app(app)
 
 
 def configure_extensions(app):
@@ -75,10 +76,20 @@ def configure_security(app):
 
 
 def select_locale():
-    """The user's saved language, then a ?lang=/session choice, then the browser's Accept-Language."""
+    """The user's saved language, then a ?lang=/session choice, then the browser's Accept-Language.
+
+    While the database is down the user row is out of reach: skip it rather than fail the error page."""
+    from .errors import DATABASE_ERRORS, database_unavailable, is_outage, mark_database_unavailable
+
     languages = Config.LANGUAGES
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    if not database_unavailable():
+        try:
+            if current_user and current_user.is_authenticated and current_user.locale in languages:
+                return current_user.locale
+        except DATABASE_ERRORS as exc:
+            if not is_outage(exc):
+                raise
+            mark_database_unavailable()
     if session.get("locale") in languages:
         return session["locale"]
     return request.accept_languages.best_match(languages) or "en"

@@ -12,9 +12,11 @@ def seed_demo_command():
     """Create the demo associations, staff, admin and member companies (safe to run again)."""
     from .demo import DEMO_PASSWORD, seed_demo
 
-    logins = seed_demo()
+    report = seed_demo()
+    made = ", ".join(f"{report.created[k]} {k}" for k in ("companies", "accounts", "listings", "saved search(es)"))
+    click.echo(f"Created {made} (what existed already was left as it was).")
     click.echo(f"Demo ready. Every demo account's password: {DEMO_PASSWORD}")
-    for email, who in logins:
+    for email, who in report.logins:
         click.echo(f"  {email:<40} {who}")
 
 
@@ -71,3 +73,9 @@ def init_app(app):
     from .search import cli as search_cli
 
     search_cli.init_app(app)
+    from . import backup
+
+    backup.init_app(app)
+    from . import worker
+
+    worker.init_app(app)

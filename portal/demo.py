@@ -1,5 +1,7 @@
 """Demo data: both associations, their staff, an admin and a dozen realistic member companies."""
 
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -7,7 +9,7 @@ import sqlalchemy as sa
 
 from .auth.services import create_user, normalize_email
 from .extensions import db
-from .models import Association, Certification, Company, Role, User
+from .models import AlertFrequency, Association, Certification, Company, Role, SavedSearch, User
 from .models.base import utcnow
 from .models.company import VerificationStatus
 
@@ -24,6 +26,21 @@ STAFF = [
     ("staff@kla.example", "Dana Seitkali (KLA)", "KLA"),
 ]
 ADMIN = ("admin@leather-bridge.example", "Portal Admin")
+# A saved search kept before the demo listings arrive, so the worker's first pass mails its alert.
+DEMO_ALERT = (
+    "owner@shymkent-shoes.example",
+    "Finished cattle leather offers",
+    "direction=offer&capability=stage_finished",
+)
+
+
+@dataclass
+class SeedReport:
+    """What seed-demo made this time (a second run makes nothing) and the logins to print."""
+
+    logins: list[tuple[str, str]] = field(default_factory=list)
+    created: Counter = field(default_factory=Counter)  # "accounts", "companies", "listings", "saved search(es)"
+
 
 # (slug, name, country, city, association, membership no, employees, capacity, unit, capabilities, certs, description)
 COMPANIES = [
@@ -257,14 +274,20 @@ def ensure_associations() -> dict[str, Association]:
     return found
 
 
-def seed_demo() -> list[tuple[str, str]]:
-    """Create whatever of the demo is missing; running it again changes nothing. Returns the logins."""
+def seed_demo() -> SeedReport:
+    """Create whatever of the demo is missing; running it again changes nothing.
+
+    The companies are made here and only the listings go through the importer, so the importer's own
+    summary says "companies: 0 created"; the report counts what this whole run made."""
     associations = ensure_associations()
-    logins = []
-    admin, _ = get_or_create_user(*ADMIN, role=Role.admin)
+    report = SeedReport()
+    logins, created = report.logins, report.created
+    admin, new = get_or_create_user(*ADMIN, role=Role.admin)
+    created["accounts"] += new
     logins.append((admin.email, "admin"))
     for email, name, code in STAFF:
-        user, _ = get_or_create_user(email, name, role=Role.staff, association=associations[code])
+        user, new = get_or_create_user(email, name, role=Role.staff, association=associations[code])
+        created["accounts"] += new
         logins.append((user.email, f"staff {code}"))
     for index, (
         slug,
@@ -282,8 +305,10 @@ def seed_demo() -> list[tuple[str, str]]:
     ) in enumerate(COMPANIES):
         ref = f"demo-{slug}"
         company = db.session.scalar(sa.select(Company).where(Company.ref == ref))
-        owner, _ = get_or_create_user(f"owner@{slug}.example", f"Owner of {name}")
+        owner, new = get_or_create_user(f"owner@{slug}.example", f"Owner of {name}")
+        created["accounts"] += new
         if company is None:
+            created["companies"] += 1
             company = Company(
                 ref=ref,
                 name=name,
@@ -314,15 +339,34 @@ def seed_demo() -> list[tuple[str, str]]:
             owner.company_id = company.id
             company.owner_id = owner.id
         logins.append((owner.email, name))
+    created["saved search(es)"] += ensure_demo_alert()
     db.session.commit()
-    import_demo_listings()
-    return logins
+    created["listings"] += import_demo_listings()
+    return report
 
 
-def import_demo_listings() -> None:
-    """The demo's offers and requests, through the real importer (upserted by ref, so idempotent)."""
+def ensure_demo_alert() -> int:
+    """One member's saved search, made before the listings so they count as new for it; 1 if created."""
+    from .alerts.services import save_search
+
+    email, name, query_string = DEMO_ALERT
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    exists = db.session.scalar(
+        sa.select(SavedSearch.id).where(SavedSearch.user_id == user.id, SavedSearch.name == name)
+    )
+    if exists is not None:
+        return 0
+    save_search(user, name, query_string, AlertFrequency.daily.value)
+    return 1
+
+
+def import_demo_listings() -> int:
+    """The demo's offers and requests, through the real importer (upserted by ref, so idempotent).
+
+    Returns how many listings it created."""
     from .listings.importer import import_jsonl
 
     report = import_jsonl(DEMO_LISTINGS)
     if report.errors:
         raise RuntimeError("demo listings do not import: " + "; ".join(map(str, report.errors)))
+    return report.counts["listing"]["created"]

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import limits
 from ..extensions import db
 from ..models.base import utcnow
+from ..observability import count_login_failure
 from ..utils import is_safe_next, redirect_next
 from . import bp, services
 from .forms import (
@@ -119,6 +120,7 @@ def login():
             return response
         user = services.authenticate(email, form.password.data)
         if user is None:
+            count_login_failure()
             flash(_("Invalid email or password."), "danger")
             return render_template("auth/login.html", form=form), 200
         services.attempt_succeeded(attempt)

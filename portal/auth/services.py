@@ -1,6 +1,7 @@
 """Account rules: hashing, throttled authentication, signed tokens, registration."""
 
 from datetime import timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -52,17 +53,26 @@ def _window_start():
     return utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
 
 
-def begin_attempt(email: str, address: str) -> LoginFailure | None:
-    """Record the attempt and commit, then count it with every other one: the attempt row if the password
+class Attempt(NamedTuple):
+    """A login attempt that may be checked. Plain values, not the row: a parallel right password may
+    already have deleted the row, and reading an expired, deleted row would raise."""
+
+    account: str
+    address: str
+
+
+def begin_attempt(email: str, address: str) -> Attempt | None:
+    """Record the attempt and commit, then count it with every other one: the attempt if the password
     may be checked, None if the pair or the address is over its limit. Because each request counts after
     its own commit, at most LOGIN_MAX_FAILURES attempts of a pair are ever checked, even all in parallel."""
     cfg = current_app.config
     account, address = normalize_email(email)[:254], (address or "-")[:64]
     since = _window_start()
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < since))  # prune what no longer counts
-    attempt = LoginFailure(account=account, address=address)
-    db.session.add(attempt)
+    row = LoginFailure(account=account, address=address)
+    db.session.add(row)
     db.session.commit()
+    row_id = row.id
 
     def count(*conditions):
         return db.session.scalar(
@@ -72,14 +82,14 @@ def begin_attempt(email: str, address: str) -> LoginFailure | None:
     pair = count(LoginFailure.account == account, LoginFailure.address == address)
     from_address = count(LoginFailure.address == address)
     if pair <= cfg["LOGIN_MAX_FAILURES"] and from_address <= cfg["LOGIN_IP_MAX_FAILURES"]:
-        return attempt
+        return Attempt(account, address)
     # Refused attempts leave no row, so hammering cannot grow the table; the checked ones keep the lock.
-    db.session.delete(attempt)
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.id == row_id))
     db.session.commit()
     return None
 
 
-def attempt_succeeded(attempt: LoginFailure) -> None:
+def attempt_succeeded(attempt: Attempt) -> None:
     """The password was right: the pair starts afresh (the caller commits)."""
     db.session.execute(
         sa.delete(LoginFailure).where(LoginFailure.account == attempt.account, LoginFailure.address == attempt.address)

@@ -8,13 +8,14 @@ from wtforms import DateField, IntegerField, SelectField, StringField, SubmitFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import PortalForm
+from ..idempotency import FormTokenMixin
 from ..models import OutcomeKind
 from ..models.base import utcnow
 from ..utils import is_safe_web_url
 from . import services
 
 
-class InterestForm(PortalForm):
+class InterestForm(FormTokenMixin, PortalForm):
     message = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(min=20, max=4000)])
     what_we_bring = TextAreaField(_l("What your company brings"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Send expression of interest"))
@@ -32,7 +33,7 @@ class ActionForm(PortalForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class MessageForm(PortalForm):
+class MessageForm(FormTokenMixin, PortalForm):
     body = TextAreaField(_l("Message"), validators=[Optional(), Length(max=10000)])
     attachment = FileField(_l("Attach a file (PDF, PNG or JPEG)"))
     submit = SubmitField(_l("Send"))
@@ -112,7 +113,7 @@ class MeetingForm(PortalForm):
         return datetime.combine(self.day.data, self.time.data)
 
 
-class OutcomeForm(PortalForm):
+class OutcomeForm(FormTokenMixin, PortalForm):
     kind = SelectField(_l("What came of it"), choices=[])
     value_usd = IntegerField(
         _l("Estimated value in USD (optional)"), validators=[Optional(), NumberRange(min=0, max=10**12)]

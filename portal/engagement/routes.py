@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..idempotency import create_once
 from ..limits import limited
 from ..models import (
     Attachment,
@@ -199,13 +200,16 @@ def express(listing_id):
     form = InterestForm()
     refusal = services.interest_refusal(current_user, listing)
     if form.validate_on_submit():
-        try:
-            interest = services.express_interest(current_user, listing, form.message.data, form.what_we_bring.data)
+        try:  # a form sent twice gets the interest the first copy made, and the same answer
+            interest = create_once(
+                Interest,
+                form.token,
+                lambda: services.express_interest(current_user, listing, form.message.data, form.what_we_bring.data),
+                Interest.from_company_id == current_user.company_id,
+            )
         except EngagementError as exc:
-            db.session.rollback()
             flash(str(exc), "warning")
             return redirect(url_for(".express", listing_id=listing.id))
-        db.session.commit()
         flash(_("Your expression of interest was sent. We will let you know when they answer."), "success")
         return redirect(url_for(".interest", interest_id=interest.id))
     status = 400 if form.errors else 200
@@ -373,12 +377,17 @@ def post_message(conversation_id):
     form = MessageForm()
     if not form.validate_on_submit():
         return render_conversation(conversation, 400, message_form=form)
-    try:
-        message = services.post_message(current_user, conversation, form.body.data, getattr(form, "upload", None))
+    try:  # a form sent twice gets the message the first copy made, and the same answer
+        message = create_once(
+            Message,
+            form.token,
+            lambda: services.post_message(current_user, conversation, form.body.data, getattr(form, "upload", None)),
+            Message.author_id == current_user.id,
+            Message.conversation_id == conversation.id,
+        )
     except EngagementError as exc:
         form.body.errors.append(str(exc))
         return render_conversation(conversation, 400, message_form=form)
-    db.session.commit()
     flash(_("Message sent."), "success")
     return to_conversation(conversation.id, f"message-{message.id}")
 
@@ -544,14 +553,18 @@ def record_outcome(conversation_id):
     conversation = party_conversation(conversation_id)
     form = OutcomeForm()
     if form.validate_on_submit():
-        try:
-            outcome = services.record_outcome(
-                current_user, conversation, OutcomeKind(form.kind.data), form.value_usd.data, form.note.data
+        kind = OutcomeKind(form.kind.data)
+        try:  # a form sent twice gets the outcome the first copy made, and the same answer
+            outcome = create_once(
+                Outcome,
+                form.token,
+                lambda: services.record_outcome(current_user, conversation, kind, form.value_usd.data, form.note.data),
+                Outcome.recorded_by_id == current_user.id,
+                Outcome.conversation_id == conversation.id,
             )
         except EngagementError as exc:
             form.kind.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(
                 _(
                     "Outcome recorded. %(company)s is asked to confirm it.",

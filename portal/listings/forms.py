@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import PortalForm
+from ..idempotency import FormTokenMixin
 from ..language import detect_language
 from ..taxonomy import vocabulary
 from ..templating import COUNTRY_NAMES, LANGUAGE_NAMES, current_locale
@@ -81,7 +82,7 @@ def _plain(value):
     return value
 
 
-class ListingForm(PortalForm):
+class ListingForm(FormTokenMixin, PortalForm):
     direction = RadioField(
         _l("I want to"),
         choices=[("offer", _l("Offer something")), ("request", _l("Find something"))],

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..idempotency import create_once
 from ..limits import limited
 from ..models import Company, Listing, ListingStatus, ListingTag
 from ..permissions import confirmed_required, get_or_404_for, member_required
@@ -182,12 +183,19 @@ def create():
     if request.method == "GET":
         form.target_countries.data = ["KZ"] if company.country == "PK" else ["PK"]
     if form.validate_on_submit():
-        listing = services.create_listing(company, form.to_data(), current_user)
-        message = _("Your draft is saved.")
-        if form.submit.data:
-            message = submit_or_explain(listing) or message
-        db.session.commit()
-        flash(message, "success")
+
+        def new_listing():
+            listing = services.create_listing(company, form.to_data(), current_user)
+            if form.submit.data:
+                submit_or_explain(listing)
+            return listing
+
+        # a form sent twice gets the listing the first copy made, and the same answer
+        listing = create_once(Listing, form.token, new_listing, Listing.company_id == company.id)
+        if listing.status is ListingStatus.draft:
+            flash(_("Your draft is saved."), "success")
+        else:
+            flash(_("Your listing was sent to your association for review."), "success")
         return redirect(url_for(".mine"))
     return render_template("listings/form.html", form=form, listing=None, company=company)
 

@@ -1,13 +1,13 @@
 """The pages every role starts from."""
 
 import logging
-import os
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from ..errors import DATABASE_ERRORS, database_unavailable, is_outage, mark_database_unavailable
 from ..extensions import csrf, db
 from ..models import Company, Listing, Notification, Role
 from ..models.base import utcnow
@@ -81,29 +81,40 @@ def healthz():
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
         log.exception("health check: the database does not answer")
         return jsonify(status="unavailable"), 503
-    index = index_state()
-    if index != "ok":
-        log.warning("health check: the search index is %s", index)  # a cache: search degrades, the portal runs
+    # Liveness only: the index is never touched here (a writer holding its lock must not stall the
+    # probe); /readyz reports the index, the backlogs and the worker.
     return jsonify(status="ok"), 200
 
 
-def index_state() -> str:
-    try:
-        from ..search import index_status
+@bp.route("/readyz")
+@csrf.exempt
+@allow_plain_http
+def readyz():
+    """For operators and load balancers: figures on the database, index, journal, mail and worker.
 
-        return index_status()
-    except ImportError:
-        index_dir = current_app.config["INDEX_DIR"]
-        return "ok" if os.path.isdir(index_dir) else "missing"
+    503 when the database fails or the search journal or the mail outbox has waited longer than
+    PORTAL_READY_MAX_LAG_SECONDS. Only states and numbers are shown, never exception text or paths."""
+    from .readiness import readiness
+
+    report, ready = readiness()
+    return jsonify(status="ok" if ready else "unavailable", **report), 200 if ready else 503
 
 
 @bp.app_context_processor
 def inject_unread():
-    if request.endpoint and current_user.is_authenticated:
-        unread = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-        )
-        return {"unread_notifications": unread}
+    """The badge count; while the database is down it is 0, so no page fails for a badge."""
+    if database_unavailable():
+        return {"unread_notifications": 0}
+    try:
+        if request.endpoint and current_user.is_authenticated:
+            unread = db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Notification)
+                .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+            )
+            return {"unread_notifications": unread}
+    except DATABASE_ERRORS as exc:
+        if not is_outage(exc):
+            raise
+        mark_database_unavailable()
     return {"unread_notifications": 0}

@@ -18,7 +18,9 @@ from .engagement import (  # noqa: F401
     OutcomeStatus,
     SavedSearch,
 )
+from .jobs import JobRun  # noqa: F401
 from .listing import Direction, Listing, ListingFlag, ListingRevision, ListingStatus, ListingTag, ListingType  # noqa: F401
 from .match import MatchNotice  # noqa: F401
+from .search import SearchCursor, SearchJournal  # noqa: F401
 from .taxonomy import TaxonomyTerm  # noqa: F401
 from .user import LoginFailure, Notification, OutboxMessage, RateLimitCounter, Role, User  # noqa: F401

@@ -39,6 +39,7 @@ class Interest(db.Model):
     responded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     responded_at: Mapped[datetime | None]
+    form_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # portal/idempotency.py
 
     listing = relationship("Listing")
     from_company = relationship("Company")
@@ -98,6 +99,7 @@ class Message(db.Model):
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    form_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # portal/idempotency.py
 
     conversation = relationship("Conversation")
     author = relationship("User")
@@ -203,6 +205,7 @@ class Outcome(db.Model):
     dispute_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
+    form_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # portal/idempotency.py
 
     conversation = relationship("Conversation")
     recorded_by_company = relationship("Company", foreign_keys=[recorded_by_company_id])

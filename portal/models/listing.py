@@ -73,6 +73,7 @@ class Listing(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(index=True)
     reminded_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    form_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # portal/idempotency.py
     # What staff decide on: bumped by every change of the content under review (the listing's own
     # editable fields, its pending revision) and by every transition, never by bookkeeping such as
     # reminders. Moderation forms carry the version staff looked at and a decision on another one is

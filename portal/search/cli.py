@@ -1,4 +1,4 @@
-"""Commands: `flask search rebuild|check` and `flask match REF [--limit N] [--json]` / `flask match notify`."""
+"""Commands: `flask search rebuild|check [--repair]|apply` and `flask match REF [--limit N] [--json]` / `flask match notify`."""
 
 import json
 
@@ -33,30 +33,81 @@ def rebuild_command(quiet):
 
 
 @search_cli.command("check")
-def check_command():
-    """Compare the index with the database; exit with status 1 when they differ."""
-    from . import index
+@click.option("--repair", is_flag=True, help="Apply the journal, then write what is still missing, stale or extra.")
+def check_command(repair):
+    """Compare the index with the database; exit with status 1 when they differ (after --repair: still differ)."""
+    from . import index, journal
 
+    base = index.index_dir()
+    if repair:
+        _apply_for_repair()
+    start = journal_max_id()
     try:
         report = index.check()
     except index.IndexMissing:
         click.echo("No index: run `flask search rebuild`.", err=True)
         raise click.exceptions.Exit(1) from None
+    _print_report(report)
+    if repair and not report.ok:
+        fixed = index.repair(base, report)
+        report = index.check()
+        click.echo(f"Repaired {fixed} document(s).")
+        _print_report(report)
+    if repair and report.ok and journal.status(base)["needs_rebuild"]:
+        # The index now matches the database as it was after `start`: adopt it at that entry.
+        ident, _created = index.ensure_index_id(base)
+        journal.set_cursor(ident, index.current_version(base), start, index.location(base))
+    state = journal.status(base)
+    click.echo(
+        f"Journal: {state['backlog']} entr{'y' if state['backlog'] == 1 else 'ies'} not applied here"
+        + (f", the oldest {state['oldest_age_seconds']:.0f} s old" if state["backlog"] else "")
+        + ("; this index needs `flask search rebuild`" if state["needs_rebuild"] else "")
+        + (f"; last error at {state['last_error_at']}: {state['last_error']}" if state["failing"] else "")
+        + "."
+    )
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+def journal_max_id() -> int:
+    from . import journal
+
+    with db.engine.connect() as conn:
+        return journal.max_id(conn)
+
+
+def _apply_for_repair() -> None:
+    from . import journal
+
+    try:
+        applied = journal.apply_journal(limit=10**9)
+    except Exception as exc:  # noqa: BLE001 - the check below says what is still wrong
+        click.echo(f"Applying the journal failed ({type(exc).__name__}: {exc}); repairing document by document.")
+    else:
+        click.echo(f"Applied {applied} journal entr{'y' if applied == 1 else 'ies'}.")
+
+
+def _print_report(report) -> None:
     for label, keys in (("missing", report.missing), ("extra", report.extra), ("stale", report.stale)):
         for key in keys:
             click.echo(f"{label}: {key}")
     if report.expired:
         click.echo(f"{len(report.expired)} expired listing(s) hidden from searches until the expiry run.")
-    dirty = index.is_dirty(index.index_dir())
     click.echo(
         f"{report.indexed} documents indexed, {report.expected} expected: {len(report.missing)} missing, "
         f"{len(report.extra)} extra, {len(report.stale)} stale."
     )
-    if report.ok and dirty:
-        index.clear_dirty(index.index_dir())
-        click.echo("The index matches the database; the dirty marker was cleared.")
-    if not report.ok:
-        raise click.exceptions.Exit(1)
+
+
+@search_cli.command("apply")
+@click.option("--limit", default=100_000, show_default=True, type=click.IntRange(1), help="Entries at most.")
+def apply_command(limit):
+    """Apply the search journal to this host's index now (what `flask worker` does every few seconds)."""
+    from . import journal
+
+    applied = journal.apply_journal(limit=limit)
+    state = journal.status()
+    click.echo(f"Applied {applied} journal entr{'y' if applied == 1 else 'ies'}; {state['backlog']} left.")
 
 
 class MatchGroup(click.Group):

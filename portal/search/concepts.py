@@ -134,7 +134,9 @@ class ConceptMatcher:
 
     def _prune(self, found) -> list[tuple[str, int, int]]:
         facets = self.facets
-        spans = sorted(found, key=lambda m: (m[1], m[2]))
+        # By position, then term: a set's order changes with each process's hash seed, and document
+        # stamps (`search check`) must not depend on which process built the document.
+        spans = sorted(found, key=lambda m: (m[1], m[2], m[0]))
         if len(spans) < 2:
             return spans
         kept = []

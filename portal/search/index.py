@@ -1,24 +1,33 @@
-"""Where the index lives and how it is opened, written, rebuilt, checked and marked dirty.
+"""Where the index lives and how it is opened, written, rebuilt and checked against the database.
 
 Layout of INDEX_DIR:
+    INDEX_ID    this directory's random id: its cursor in the database's search journal is keyed by it
     CURRENT     the name of the live versioned subdirectory (replaced atomically by `rebuild`)
-    DIRTY       present when a write failed: the index may lag the database until `search rebuild`
-    REBUILDING  present while `search rebuild` builds a new version; writers then also note the
-    JOURNAL     keys they change here, and the rebuild replays them once the new version is live
-    v<stamp>/   a Whoosh index; readers and writers open whichever one CURRENT names
+    BUILD.lock  held (flock) while a rebuild builds a new version, so one host builds one at a time
+    v<stamp>-<random>/   a Whoosh index; readers and writers open whichever one CURRENT names
+
+What the index still has to apply lives in the database (`search_journal`, `search_cursor`; see
+journal.py), never in this directory, so a directory that cannot be written loses nothing.
 
 Several worker processes share one index. Whoosh lets one writer in at a time and raises LockError
-for the others; writers here retry with backoff within INDEX_LOCK_TIMEOUT seconds, then give up,
-log, and mark the index dirty. A searcher is opened once per process and checked once per request:
-it is reopened only when the index generation changed (opening one costs tens of milliseconds on a
-large index, checking costs a directory listing).
+for the others; writers here retry with backoff within the wait they are given (about 100 ms after a
+request's commit, INDEX_LOCK_TIMEOUT seconds for the worker), and an open that trips over a file a
+concurrent commit has just removed (FileNotFoundError, or any OSError) is retried a few times too. A
+searcher is opened once per process and checked once per request: it is reopened only when the index
+generation changed (opening one costs tens of milliseconds on a large index, checking costs a
+directory listing).
 """
 
+import errno
+import fcntl
 import logging
 import os
+import secrets
 import shutil
+import socket
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -30,12 +39,17 @@ from .schema import make_schema
 
 log = logging.getLogger(__name__)
 
-CURRENT, DIRTY, REBUILDING, JOURNAL = "CURRENT", "DIRTY", "REBUILDING", "JOURNAL"
+CURRENT, INDEX_ID, BUILD_LOCK = "CURRENT", "INDEX_ID", "BUILD.lock"
 DEFAULT_LOCK_TIMEOUT = 10.0
+OPEN_RETRIES = 4  # FileNotFoundError/OSError while opening: a concurrent commit swapped the files
 
 
 class IndexMissing(Exception):
     pass
+
+
+class RebuildRunning(Exception):
+    """Another process is building a new version of this index directory right now."""
 
 
 def index_dir(app=None) -> str:
@@ -51,6 +65,11 @@ def lock_timeout() -> float:
     )
 
 
+def location(base: str) -> str:
+    """Host and path, for people reading the cursor table."""
+    return f"{socket.gethostname()}:{base}"
+
+
 def current_version(base: str) -> str | None:
     try:
         with open(os.path.join(base, CURRENT), encoding="utf-8") as fh:
@@ -60,104 +79,183 @@ def current_version(base: str) -> str | None:
     return name if name and os.path.isdir(os.path.join(base, name)) else None
 
 
-def set_current(base: str, name: str) -> None:
-    tmp = os.path.join(base, f"{CURRENT}.{os.getpid()}.tmp")
+def _write_atomically(path: str, text: str) -> None:
+    tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(name)
+        fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, os.path.join(base, CURRENT))
+    os.replace(tmp, path)
+
+
+def set_current(base: str, name: str) -> None:
+    _write_atomically(os.path.join(base, CURRENT), name)
 
 
 def new_version_dir(base: str) -> tuple[str, str]:
-    name = f"v{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 1_000_000}"
+    # The random part keeps names apart across hosts and containers (where every pid may be 1).
+    name = f"v{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(4)}"
     path = os.path.join(base, name)
     os.makedirs(path)
     return name, path
 
 
-def open_index(base: str, create: bool = False):
-    """The current index; with create=True an empty one is made when there is none."""
+def open_index(base: str):
+    """(version name, index) for the current index; IndexMissing when there is none."""
     name = current_version(base)
     if name is None:
-        if not create:
-            raise IndexMissing(base)
-        os.makedirs(base, exist_ok=True)
-        name, path = new_version_dir(base)
-        whoosh_index.create_in(path, make_schema())
-        set_current(base, name)
+        raise IndexMissing(base)
     return name, whoosh_index.open_dir(os.path.join(base, name))
 
 
-# --- dirty marker ---------------------------------------------------------------------------------
+# --- identity -------------------------------------------------------------------------------------
 
 
-def mark_dirty(base: str, reason: str) -> None:
-    log.error("search index marked dirty: %s", reason)
+def read_index_id(base: str) -> str | None:
     try:
-        os.makedirs(base, exist_ok=True)
-        with open(os.path.join(base, DIRTY), "a", encoding="utf-8") as fh:
-            fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {reason}\n")
-    except OSError as exc:
-        log.error("could not write the dirty marker in %s: %s", base, exc)
-
-
-def is_dirty(base: str) -> bool:
-    return os.path.exists(os.path.join(base, DIRTY))
-
-
-def clear_dirty(base: str) -> None:
-    try:
-        os.remove(os.path.join(base, DIRTY))
+        with open(os.path.join(base, INDEX_ID), encoding="utf-8") as fh:
+            return fh.read().strip() or None
     except FileNotFoundError:
-        pass
+        return None
+
+
+def ensure_index_id(base: str) -> tuple[str, bool]:
+    """(this directory's id, whether it was created just now). The id is stored in the directory, not
+    derived from host and path: it survives a renamed host or a container's new hostname, and two
+    directories never share one unless someone copies INDEX_ID (don't: delete it in a copy and rebuild)."""
+    ident = read_index_id(base)
+    if ident:
+        return ident, False
+    os.makedirs(base, exist_ok=True)
+    path = os.path.join(base, INDEX_ID)
+    tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(uuid.uuid4().hex)
+        fh.flush()
+        os.fsync(fh.fileno())
+    try:
+        os.link(tmp, path)  # fails if another process made one first: both then use that one
+        created = True
+    except FileExistsError:
+        created = False
+    finally:
+        os.remove(tmp)
+    return read_index_id(base), created
+
+
+def new_index_id(base: str) -> str:
+    """Replace this directory's id (it was copied from another host's directory)."""
+    ident = uuid.uuid4().hex
+    _write_atomically(os.path.join(base, INDEX_ID), ident)
+    return ident
+
+
+@contextmanager
+def build_lock(base: str, wait: bool = True):
+    """Hold this directory's build lock; yields False at once when wait=False and it is taken."""
+    os.makedirs(base, exist_ok=True)
+    fd = os.open(os.path.join(base, BUILD_LOCK), os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            held = True
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            held = False
+        yield held
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def rebuild_running(base: str) -> bool:
+    try:
+        with build_lock(base, wait=False) as held:
+            return not held
+    except OSError:
+        return False
 
 
 def status(base: str) -> str:
-    """'ok', 'dirty', 'missing' or 'error: ...' for /healthz."""
+    """'ok', 'missing' or 'error: ...' for the files alone (journal.status says how far behind it is)."""
     try:
-        if current_version(base) is None:
-            return "missing"
         _name, ix = open_index(base)
         ix.latest_generation()
+    except IndexMissing:
+        return "missing"
     except Exception as exc:  # noqa: BLE001 - health checks report, they do not raise
         return f"error: {type(exc).__name__}"
-    return "dirty" if is_dirty(base) else "ok"
+    return "ok"
 
 
 # --- writers --------------------------------------------------------------------------------------
 
 
-@contextmanager
-def writer(base: str, create: bool = True, timeout: float | None = None):
-    """A writer on the current index, waiting up to `timeout` s for another process's writer.
+class _Swapped(Exception):
+    pass
 
-    Commits on a clean exit, cancels on an exception. Raises LockError when the wait runs out.
+
+def _try_writer(base: str):
+    """One attempt: (version name, held lock, writer); LockError when another writer holds the lock."""
+    name, ix = open_index(base)
+    lock = ix.lock("WRITELOCK")
+    if not lock.acquire(blocking=False):
+        raise LockError(base)
+    try:
+        if current_version(base) != name:  # a rebuild swapped the index while we waited
+            raise _Swapped
+        return name, lock, ix.writer(_lk=False)
+    except BaseException:
+        lock.release()
+        raise
+
+
+@contextmanager
+def writer(base: str, timeout: float | None = None):
+    """(version name, writer) on the current index, waiting up to `timeout` s for another writer.
+
+    Commits on a clean exit unless the caller cancelled it, cancels on an exception. Raises LockError
+    when the wait runs out, IndexMissing when there is no index, and the OSError of an open that still
+    fails after OPEN_RETRIES tries.
+
+    The lock is taken and released here rather than by Whoosh's writer: its constructor reads the TOC
+    and makes temporary storage AFTER locking, and when that fails (a TOC a concurrent commit just
+    removed, a directory that cannot be written) it never releases the lock, which the process would
+    then hold until it exits.
     """
     timeout = lock_timeout() if timeout is None else timeout
     deadline = time.monotonic() + timeout
-    delay = 0.02
+    delay, failures = 0.01, 0
     while True:
-        name, ix = open_index(base, create=create)
         try:
-            w = ix.writer()
+            name, lock, w = _try_writer(base)
+            break
+        except _Swapped:
+            continue
         except LockError:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise
             time.sleep(min(delay, left))
-            delay = min(delay * 2, 0.5)
-            continue
-        if current_version(base) != name:  # a rebuild swapped the index while we waited
-            w.cancel()
-            continue
-        break
+            delay = min(delay * 2, 0.1)
+        except OSError:
+            failures += 1
+            if failures > OPEN_RETRIES:
+                raise
+            time.sleep(0.01 * failures)
     try:
-        yield w
+        yield name, w
+        if not w.is_closed:
+            w.commit()
     except BaseException:
-        w.cancel()
+        if not w.is_closed:
+            try:
+                w.cancel()
+            except Exception:  # noqa: BLE001 - the first error is the one to report
+                log.warning("search index: cancelling a failed writer failed too", exc_info=True)
         raise
-    w.commit()
+    finally:
+        lock.release()
 
 
 # --- searchers ------------------------------------------------------------------------------------
@@ -177,6 +275,16 @@ _holders_lock = threading.Lock()
 MAX_HOLDERS = 8
 
 
+def _retrying(fn):
+    """fn() again when it trips over files a concurrent commit replaced (a few times, then raise)."""
+    for attempt in range(OPEN_RETRIES):
+        try:
+            return fn()
+        except FileNotFoundError:
+            time.sleep(0.01 * (attempt + 1))
+    return fn()
+
+
 def _holder(base: str) -> Holder:
     name = current_version(base)
     if name is None:
@@ -184,10 +292,10 @@ def _holder(base: str) -> Holder:
     with _holders_lock:
         holder = _holders.get(base)
         if holder is None or holder.version != name:
-            ix = whoosh_index.open_dir(os.path.join(base, name))
             from .query import weighting
 
-            holder = Holder(name, ix, ix.searcher(weighting=weighting()))
+            ix = _retrying(lambda: whoosh_index.open_dir(os.path.join(base, name)))
+            holder = Holder(name, ix, _retrying(lambda: ix.searcher(weighting=weighting())))
             _holders[base] = holder
             while len(_holders) > MAX_HOLDERS:
                 _holders.pop(next(iter(_holders)))
@@ -207,7 +315,7 @@ def searcher(base: str | None = None):
             # segments and stale deletions, so refreshed searchers return duplicates and deleted documents.
             from .query import weighting
 
-            holder.searcher = holder.ix.searcher(weighting=weighting())
+            holder.searcher = _retrying(lambda: holder.ix.searcher(weighting=weighting()))
             holder.cache = {}
         result = (holder.searcher, holder.cache)
     if has_app_context():
@@ -333,29 +441,26 @@ def build_parallel(base: str, url: str, procs: int, progress=None, limitmb: int 
     return name, sum(r[1] for r in results), sum(r[2] for r in results)
 
 
-def swap_in(base: str, name: str) -> str | None:
-    """Point CURRENT at `name`; wait for writers still busy on the old index; return the old name."""
+def install(base: str, name: str, last_id: int) -> str | None:
+    """Make version `name` live with its cursor at journal entry `last_id`; return the old version.
+
+    The cursor moves first: until CURRENT names the new version, appliers see a cursor that is not
+    about the version they opened and leave it alone (a rebuild is running). A writer still busy on
+    the old version commits there; its cursor update names the old version and changes nothing, and
+    whatever it applied is applied again on the new one from `last_id` (applying is idempotent).
+    """
+    from . import journal
+
+    ident, _created = ensure_index_id(base)
+    journal.set_cursor(ident, name, last_id, location(base))
     old = current_version(base)
     set_current(base, name)
-    if old:
-        try:
-            ix = whoosh_index.open_dir(os.path.join(base, old))
-            lock = ix.lock("WRITELOCK")
-            deadline = time.monotonic() + lock_timeout()
-            while not lock.acquire(blocking=False):
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.05)
-            else:
-                lock.release()
-        except Exception as exc:  # noqa: BLE001 - the old index may be broken; it is being replaced
-            log.warning("old index %s: %s", old, exc)
     return old
 
 
 def remove_old_versions(base: str, keep) -> None:
     """Delete versioned directories but those in `keep` (the live one and the one it just replaced,
-    which other processes may still be reading or waiting to write to)."""
+    which other processes may still be reading)."""
     for entry in os.listdir(base):
         if entry.startswith("v") and entry not in keep and os.path.isdir(os.path.join(base, entry)):
             shutil.rmtree(os.path.join(base, entry), ignore_errors=True)
@@ -385,37 +490,38 @@ def expected_documents(conn, listing_ids=None, company_ids=None):
     yield from documents.company_documents(conn, company_ids)
 
 
-def journal(base: str, changes: dict) -> None:
-    """While a rebuild runs, note what a writer changes (before it writes), for the rebuild to replay."""
-    if os.path.exists(os.path.join(base, REBUILDING)):
-        lines = [f"listing:{i}" for i in changes["listings"]] + [f"company:{i}" for i in changes["companies"]]
-        lines += [f"cascade:{i}" for i in changes["cascade"]]
-        with open(os.path.join(base, JOURNAL), "a", encoding="utf-8") as fh:
-            fh.write("".join(f"{line}\n" for line in lines))
+def rebuild(
+    base: str | None = None, progress=None, wait: bool = True, processes: int | None = None, replay: bool = True
+) -> dict:
+    """Build a new index from the database, swap it in, then apply what the journal gained meanwhile.
 
-
-def rebuild(base: str | None = None, progress=None) -> dict:
-    """Build a new index from the database, swap it in, then replay what writers changed meanwhile."""
+    The journal's newest id is read BEFORE any document: every change up to it is in the build, and
+    every later one is applied after the swap (by this call when replay=True). With wait=False,
+    RebuildRunning is raised at once when another process is already rebuilding this directory.
+    """
     from ..extensions import db
+    from . import journal
 
     base = base or index_dir()
-    os.makedirs(base, exist_ok=True)
-    for name in (JOURNAL, REBUILDING):
-        with open(os.path.join(base, name), "w", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()} {time.strftime('%Y-%m-%dT%H:%M:%S')}\n" if name == REBUILDING else "")
-    clear_dirty(base)  # failures from now on mark it again
-    started = time.monotonic()
-    stats = {"listings": 0, "companies": 0}
-    url = db.engine.url
-    procs = rebuild_processes(url)
-    try:
+    with build_lock(base, wait=wait) as held:
+        if not held:
+            raise RebuildRunning(base)
+        ident, created = ensure_index_id(base)
+        if created:
+            journal.forget_location(location(base), keep=ident)  # this directory's earlier incarnation
+        started = time.monotonic()
+        with db.engine.connect() as conn:
+            start_id = journal.max_id(conn)
+        stats = {"listings": 0, "companies": 0}
+        url = db.engine.url
+        procs = processes or rebuild_processes(url)
         if procs > 1:
             db.engine.dispose()  # the workers are forked: they must not share pooled connections
             name, stats["listings"], stats["companies"] = build_parallel(
                 base, url.render_as_string(hide_password=False), procs, progress
             )
         else:
-            with db.engine.connect() as conn:  # one transaction: one consistent snapshot of the database
+            with db.engine.connect() as conn:
 
                 def counted():
                     for key, doc in expected_documents(conn):
@@ -426,20 +532,15 @@ def rebuild(base: str | None = None, progress=None) -> dict:
 
                 name, _count = build_new(base, counted())
         build_seconds = time.monotonic() - started
-        old = swap_in(base, name)  # also waits for writers still busy on the old version
-        replayed = replay_journal(base)
-    finally:
-        for leftover in (REBUILDING, JOURNAL):
-            try:
-                os.remove(os.path.join(base, leftover))
-            except FileNotFoundError:
-                pass
-    remove_old_versions(base, keep={name, old})
-    forget_request_searcher(base)
+        old = install(base, name, start_id)
+        forget_request_searcher(base)
+        remove_old_versions(base, keep={name, old})
+    replayed = journal.apply_journal(limit=10**9) if replay else 0
     stats.update(
         documents=stats["listings"] + stats["companies"],
         seconds=build_seconds,
         replayed=replayed,
+        journal_id=start_id,
         rate=stats["listings"] / build_seconds if build_seconds else 0.0,
         version=name,
         processes=procs,
@@ -454,26 +555,6 @@ def rebuild_processes(url) -> int:
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return 1
     return max(1, int(configured or os.cpu_count() or 1))
-
-
-def replay_journal(base: str) -> int:
-    """Apply, on the new version, every change a writer noted while the rebuild ran."""
-    from .sync import apply
-
-    try:
-        with open(os.path.join(base, JOURNAL), encoding="utf-8") as fh:
-            lines = {line.strip() for line in fh if line.strip()}
-    except FileNotFoundError:
-        return 0
-    changes = {"listings": set(), "companies": set(), "cascade": set(), "taxonomy": False}
-    bucket = {"listing": "listings", "company": "companies", "cascade": "cascade"}
-    for line in lines:
-        kind, _, pk = line.partition(":")
-        if kind in bucket and pk.isdigit():
-            changes[bucket[kind]].add(int(pk))
-    if not any(changes[k] for k in bucket.values()):
-        return 0
-    return apply(base, changes)
 
 
 def indexed_stamps(base: str) -> dict:
@@ -513,9 +594,8 @@ def repair(base: str, report: CheckReport) -> int:
     fix = report.missing + report.stale
     listing_ids = [split_key(k)[1] for k in fix if k.startswith("listing:")]
     company_ids = [split_key(k)[1] for k in fix if k.startswith("company:")]
-    with db.engine.connect() as conn:
+    with writer(base) as (_name, w), db.engine.connect() as conn:  # the writer first: then the rows
         docs = dict(expected_documents(conn, listing_ids, company_ids))
-    with writer(base, create=False) as w:
         for key in report.extra:
             w.delete_by_term("id", key)
         for key in fix:

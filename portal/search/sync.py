@@ -1,12 +1,16 @@
-"""Keep the index true to the database: record changes at flush, apply them after the commit.
+"""Keep the index true to the database: journal what a transaction changes inside it, apply after.
 
 * `after_flush` (not `before_commit`, which misses autoflushed rows) notes which listings and
   companies a flush touched in `session.info`; bulk UPDATE/DELETE statements are noted too, by
   selecting the ids their WHERE clause hits before they run.
-* `after_rollback` forgets them: a rolled-back change never reaches the index.
-* `after_commit` applies them with ONE writer, building documents on a fresh connection (the
-  committed session must not lazy-load). Any failure is logged and marks the index dirty; the
-  user's request has already committed and never fails because of the index.
+* `before_commit` (of the outermost transaction) flushes one last time and writes the notes as
+  `search_journal` rows on the session's own connection: they commit or roll back with the change
+  (journal.py). A flush that still happens after that, inside the commit, writes its rows at once.
+* A rollback forgets the notes (a savepoint's rollback keeps them: re-reading an unchanged row is harmless).
+* `after_commit`, when the commit wrote journal rows, tries to apply the journal at once, waiting at
+  most INDEX_REQUEST_LOCK_WAIT_MS for the index lock; on contention or any error it leaves the
+  entries to the worker (`flask worker` / `flask search apply`). The user's request never fails and
+  never waits long because of the index.
 
 Listeners are registered once per process by `init_app` (test suites build many apps).
 """
@@ -14,36 +18,39 @@ Listeners are registered once per process by `init_app` (test suites build many 
 import logging
 
 import sqlalchemy as sa
-from flask import current_app
-from whoosh import query
+
+from config import env
 
 from ..extensions import db
 from ..models import Certification, Company, CompanyCapability, Listing, ListingTag, TaxonomyTerm
-from . import documents, index
+from . import index, journal
 
 log = logging.getLogger(__name__)
 KEY = "search_changes"
+WRITING = "search_journal_writing"  # before_commit has run: later flushes write their rows at once
+WROTE = "search_journal_wrote"  # this transaction added journal rows: try to apply them after commit
+LOCKED = "search_journal_locked"  # the order lock is held (PostgreSQL, journal.take_order_lock)
 # Listing documents copy these company fields, so changing one re-indexes the company's listings.
 COMPANY_FIELDS_IN_LISTINGS = ("name", "country", "city", "status", "association_id", "capacity_amount")
 
 
 def _changes(session) -> dict:
-    return session.info.setdefault(KEY, {"listings": set(), "companies": set(), "cascade": set(), "taxonomy": False})
+    return session.info.setdefault(KEY, {"listing": set(), "company": set(), "cascade": set(), "taxonomy": False})
 
 
 def record(session, obj, deleted: bool = False) -> None:
     changes = _changes(session)
     if isinstance(obj, Listing):
-        changes["listings"].add(obj.id)
+        changes["listing"].add(obj.id)
     elif isinstance(obj, ListingTag):
-        changes["listings"].add(obj.listing_id)
+        changes["listing"].add(obj.listing_id)
     elif isinstance(obj, Company):
-        changes["companies"].add(obj.id)
+        changes["company"].add(obj.id)
         state = sa.inspect(obj)
         if deleted or any(state.attrs[name].history.has_changes() for name in COMPANY_FIELDS_IN_LISTINGS):
             changes["cascade"].add(obj.id)
     elif isinstance(obj, CompanyCapability | Certification):
-        changes["companies"].add(obj.company_id)
+        changes["company"].add(obj.company_id)
         changes["cascade"].add(obj.company_id)
     elif isinstance(obj, TaxonomyTerm):
         changes["taxonomy"] = True
@@ -62,15 +69,17 @@ def after_flush(session, _flush_context) -> None:
     for obj in session.deleted:
         if isinstance(obj, TRACKED):
             record(session, obj, deleted=True)
+    if session.info.get(WRITING):
+        write_journal(session)
 
 
 # Bulk statements skip the flush; their ids are read with the statement's own WHERE clause first.
 BULK_KEYS = {
-    "listing": ("listings", "id"),
-    "listing_tag": ("listings", "listing_id"),
-    "company": ("companies", "id"),
-    "company_capability": ("companies", "company_id"),
-    "certification": ("companies", "company_id"),
+    "listing": ("listing", "id"),
+    "listing_tag": ("listing", "listing_id"),
+    "company": ("company", "id"),
+    "company_capability": ("company", "company_id"),
+    "certification": ("company", "company_id"),
 }
 
 
@@ -88,74 +97,76 @@ def do_orm_execute(state) -> None:
     ids = set(state.session.execute(select).scalars())
     changes = _changes(state.session)
     changes[bucket] |= ids
-    if bucket == "companies":
+    if bucket == "company":
         changes["cascade"] |= ids
 
 
-def after_rollback(session) -> None:
-    session.info.pop(KEY, None)
+def write_journal(session) -> None:
+    """Turn the notes into journal rows on the session's connection, in the open transaction."""
+    changes = session.info.pop(KEY, None)
+    rows = journal.entries(changes) if changes else []
+    if not rows:
+        return
+    conn = session.connection()
+    if not session.info.get(LOCKED):
+        journal.take_order_lock(conn)
+        session.info[LOCKED] = True
+    journal.write(conn, rows)
+    session.info[WROTE] = True
+
+
+def before_commit(session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outermost commit writes the journal
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit would flush after this hook; its notes must be in the journal
+    write_journal(session)
+    session.info[WRITING] = True
+
+
+def _forget(session) -> None:
+    for key in (KEY, WRITING, WROTE, LOCKED):
+        session.info.pop(key, None)
+
+
+def after_soft_rollback(session, previous_transaction) -> None:
+    if not previous_transaction.nested:
+        _forget(session)
 
 
 def after_commit(session) -> None:
-    changes = session.info.pop(KEY, None)
-    if not changes or not any((changes["listings"], changes["companies"], changes["taxonomy"])):
+    if session.in_nested_transaction():
         return
-    base = index.index_dir()
+    wrote = session.info.pop(WROTE, False)
+    _forget(session)
+    if wrote:
+        apply_after_commit()
+
+
+def apply_after_commit() -> None:
+    """The committing process's own try: a short lock wait, one batch; the worker does the rest."""
     try:
-        apply(base, changes)
-    except Exception as exc:  # noqa: BLE001 - the commit stands; the index is a cache we can rebuild
-        log.exception("search index update failed")
-        index.mark_dirty(base, f"update failed ({type(exc).__name__}: {exc}); run `flask search rebuild`")
+        journal.apply_journal(max_wait=journal.request_lock_wait(), limit=journal.REQUEST_LIMIT, courtesy=True)
+    except Exception:  # noqa: BLE001 - the commit stands and the entries wait in the journal
+        log.warning("search index not updated after commit; the journal keeps the change", exc_info=True)
     finally:
-        index.forget_request_searcher(base)
-
-
-def apply(base: str, changes: dict) -> int:
-    """Re-index the listed listings and companies (and the listings of cascading companies)."""
-    listing_ids = set(changes["listings"])
-    company_ids = set(changes["companies"])
-    with db.engine.connect() as conn:
-        if changes["cascade"]:
-            listing_ids |= set(
-                conn.execute(sa.select(Listing.id).where(Listing.company_id.in_(changes["cascade"]))).scalars()
-            )
-        docs = dict(documents.listing_documents(conn, listing_ids))
-        docs.update(documents.company_documents(conn, company_ids))
-        keys = {documents.listing_key(i) for i in listing_ids} | {documents.company_key(i) for i in company_ids}
-        was_missing = index.current_version(base) is None
-        if was_missing and documents.count_indexable(conn) > len(docs):
-            index.mark_dirty(base, "the index was missing and has been started empty; run `flask search rebuild`")
-    if changes["taxonomy"]:
-        index.mark_dirty(base, "taxonomy terms changed; run `flask search rebuild` to re-read concepts")
-    index.journal(base, changes)  # a rebuild running now replays these on its new version
-    with index.writer(base) as w:
-        # Listings of a deleted company vanish by the database's ON DELETE CASCADE, unseen by the
-        # session: clear every listing of a cascading company, then add back the live ones.
-        for company_id in sorted(changes["cascade"]):
-            w.delete_by_query(
-                query.And([query.Term("facet", "kind:listing"), query.Term("facet", f"company:{company_id}")])
-            )
-        for key in sorted(keys):
-            doc = docs.get(key)
-            if doc is None:
-                w.delete_by_term("id", key)
-            else:
-                w.update_document(**doc)
-    return len(keys)
+        index.forget_request_searcher()
 
 
 def init_app(app) -> None:
-    """Hook the listeners to the shared session class once per process."""
+    """Hook the listeners to the shared session class once per process; settings from PORTAL_*."""
     listeners = (
         ("after_flush", after_flush),
-        ("after_rollback", after_rollback),
+        ("before_commit", before_commit),
+        ("after_soft_rollback", after_soft_rollback),
         ("after_commit", after_commit),
         ("do_orm_execute", do_orm_execute),
     )
     for name, fn in listeners:
         if not sa.event.contains(db.session, name, fn):
             sa.event.listen(db.session, name, fn)
-    app.config.setdefault("INDEX_LOCK_TIMEOUT", index.DEFAULT_LOCK_TIMEOUT)
-
-
-__all__ = ["init_app", "apply", "current_app"]
+    app.config.setdefault("INDEX_LOCK_TIMEOUT", env("INDEX_LOCK_TIMEOUT", index.DEFAULT_LOCK_TIMEOUT, float))
+    app.config.setdefault(
+        "INDEX_REQUEST_LOCK_WAIT_MS", env("INDEX_REQUEST_LOCK_WAIT_MS", journal.DEFAULT_REQUEST_LOCK_WAIT_MS, int)
+    )
+    app.config.setdefault("INDEX_CURSOR_IDLE_DAYS", env("INDEX_CURSOR_IDLE_DAYS", journal.DEFAULT_IDLE_DAYS, int))

@@ -25,6 +25,8 @@ ROLES = ("anonymous", "member", "staff", "admin")
 PUBLIC_ENDPOINTS = {
     "main.index",
     "main.healthz",
+    "main.readyz",
+    "observability.metrics",  # public to the loopback test client only: test_observability.py
     "auth.register",
     "auth.check_email",
     "auth.login",

@@ -87,3 +87,17 @@ def test_attempts_older_than_the_window_are_pruned(app, client, member):
     db.session.commit()
     assert login(client, member.email, factories.PASSWORD, ATTACKER).status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
+
+
+def test_a_parallel_right_password_deleting_the_rows_first_does_not_break_the_other_login(app, member):
+    """Two right passwords of one pair at once: the first success deletes both attempt rows before the
+    second one finishes; the second must still log in (it raised ObjectDeletedError, a 500, before)."""
+    with app.test_request_context():
+        first = services.begin_attempt(member.email, "198.51.100.9")
+        second = services.begin_attempt(member.email, "198.51.100.9")
+        services.attempt_succeeded(first)
+        db.session.commit()
+        services.attempt_succeeded(second)
+        db.session.commit()
+        left = db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure))
+    assert left == 0
