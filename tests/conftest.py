@@ -85,6 +85,7 @@ def app(app_config):
         yield app
         db.session.remove()
         empty_tables()
+        db.engine.dispose()  # each test's app has its own pool: close it, or PostgreSQL runs out of connections
 
 
 @pytest.fixture
