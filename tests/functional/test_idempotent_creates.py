@@ -15,21 +15,9 @@ from portal.extensions import db
 from portal.models import Interest, InterestStatus, Listing, Message, Outcome
 
 from .. import factories
+from .test_listings import form_data
 
-LISTING_FORM = {
-    "direction": "offer",
-    "type": "trade",
-    "title": "Wet-blue cattle hides, 20,000 sq ft a month",
-    "description": "Chrome-tanned **wet blue** from Punjab cattle hides.",
-    "language": "",
-    "trade-product": "Wet blue cattle hides",
-    "trade-quantity": "20000",
-    "trade-unit": "sqft",
-    "trade-incoterms": "FOB",
-    "tags": ["hide_cattle", "stage_wetblue"],
-    "target_countries": ["KZ"],
-    "save": "Save draft",
-}
+LISTING_FORM = form_data()  # the same listing the listing tests create
 KINDS = ["training_delivered", "trade_contract", "joint_venture_formed"]
 
 
