@@ -5,8 +5,8 @@ The schema is created once per session; each test starts from empty tables.
 
 import os
 
+import jinja2
 import pytest
-import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from config import TestConfig
@@ -14,6 +14,23 @@ from portal import create_app
 from portal.extensions import db
 
 from . import factories
+
+
+class TemplateCache(jinja2.BytecodeCache):
+    """Compiled templates shared by every test's app: each new app would otherwise compile them again."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = TemplateCache()
 
 
 def database_url(tmp_path_factory) -> str:
@@ -31,6 +48,11 @@ def _database(tmp_path_factory):
     with app.app_context():
         db.drop_all()  # a PostgreSQL test database may hold an earlier run's tables
         db.create_all()
+        if db.engine.dialect.name == "postgresql":
+            # A test's data is thrown away: commits need not wait for the disk (~7 ms each otherwise).
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql(f'ALTER DATABASE "{db.engine.url.database}" SET synchronous_commit = off')
+                conn.commit()
     yield url
     with app.app_context():
         db.session.remove()
@@ -42,12 +64,19 @@ def vars_of(cls) -> dict:
 
 
 def empty_tables():
+    """Empty every table and restart its ids. On PostgreSQL, DELETE with foreign-key triggers off takes
+    ~7 ms where TRUNCATE of ~30 tables takes ~75 ms (it makes new files): twice a test, that adds up."""
     with db.engine.begin() as conn:
-        tables = [t.name for t in db.metadata.sorted_tables]
         if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # user <-> company point at each other
+            for table in db.metadata.sorted_tables:
+                conn.execute(table.delete())
+            conn.exec_driver_sql(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c"
+                " WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
+            )
         else:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # user <-> company point at each other
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
@@ -78,6 +107,7 @@ class FreshContextClient(FlaskClient):
 def app(app_config):
     app = create_app({**vars_of(TestConfig), **app_config})
     app.test_client_class = FreshContextClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with app.app_context():
         empty_tables()
         factories.ensure_associations()

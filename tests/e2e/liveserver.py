@@ -13,9 +13,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from config import TestConfig
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the venv that runs pytest: its flask and gunicorn
-CHEAP_HASH = "scrypt:16384:8:1"  # the production cost would make seeding and every login slow
+CHEAP_HASH = TestConfig.PASSWORD_HASH_METHOD  # the production cost would make seeding and every login slow
 DEMO_PASSWORD = "leather-demo-2026"  # what `flask seed-demo` gives every demo account
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own browser download is never used
 CHROMIUM_ARGS = [
