@@ -71,8 +71,11 @@ def begin_attempt(email: str, address: str) -> Attempt | None:
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < since))  # prune what no longer counts
     row = LoginFailure(account=account, address=address)
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
+    # The id before the commit: afterwards reading it would reload the row, which a parallel right
+    # password for the same pair may already have deleted (ObjectDeletedError, a 500).
     row_id = row.id
+    db.session.commit()
 
     def count(*conditions):
         return db.session.scalar(
