@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev browser translations migrate seed lint format check-migrations clean
+.PHONY: run test install install-dev lock browser translations migrate seed lint format check-migrations clean
 
 # A failed venv (Debian without python3-venv leaves a half-made one) is removed, so the next run retries.
 $(VENV)/bin/python:
@@ -16,13 +16,22 @@ $(VENV)/bin/python:
 		echo "Could not create $(VENV): install python3-venv (e.g. apt-get install python3-venv), then try again." >&2; \
 		exit 1; }
 
+# The lock files pin every transitive dependency with its hashes: pip refuses anything else.
 install: $(VENV)/bin/python
-	$(PIP) install -q -r requirements.txt
+	$(PIP) install -q --require-hashes -r requirements.txt
 	$(MAKE) -s translations
 
 install-dev: $(VENV)/bin/python
-	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q --require-hashes -r requirements-dev.txt
 	$(MAKE) -s translations
+
+## make lock: after editing requirements.in or requirements-dev.in, compile the lock files again
+## (pins already there stay; pip-compile --upgrade-package NAME moves one)
+PIP_COMPILE := $(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(VENV)/bin/python
+	$(PIP) install -q pip-tools
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
 translations:
 	@$(VENV)/bin/pybabel compile -d translations --use-fuzzy >/dev/null
@@ -60,9 +69,11 @@ server-tools:
 		echo "Installing Debian's postgresql-client (pg_dump, pg_restore) for the backup test: $(SUDO) apt-get install postgresql-client"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; }
 
+## make lint: ruff, and the import contracts in .importlinter (search layers, routes over services, ...)
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install-dev
 	$(VENV)/bin/ruff format .

@@ -1,7 +1,7 @@
 """Commit-to-searchable lag through the search journal under concurrent writers, and the backlog.
 
     .venv/bin/python bench/journal_lag.py [--writers 8] [--rate 5] [--seconds 30] [--listings 2000]
-        [--poll 2.0] [--no-request-apply] [--database-url postgresql+psycopg2://...]
+        [--poll 2.0] [--no-request-apply] [--database-url postgresql+psycopg://...]
 
 A fresh instance (a temporary SQLite file, or the empty database given, whose tables are dropped and
 created) is filled with generated listings (bench/search_speed.py's generator) and indexed. Then:

@@ -53,7 +53,7 @@ from tests.e2e.liveserver import (  # noqa: E402
 )
 from tests.functional.test_throttle_gunicorn import Browserless  # noqa: E402
 
-DEFAULT_DATABASE = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 FORM_TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
 # The demo companies waiting for verification: their owners may not publish, so they are left out.
@@ -387,7 +387,7 @@ def member_mix(listing_ids):
         lambda: "/search?" + urlencode({"q": random.choice(SEARCHES)}),
         lambda: f"/listings/{random.choice(listing_ids)}",
         lambda: f"/listings/{random.choice(listing_ids)}",
-        lambda: "/deals/",
+        lambda: "/partnerships/",
     ]
 
 

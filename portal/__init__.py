@@ -3,7 +3,7 @@
 import os
 
 import sqlalchemy as sa
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from config import BASE_DIR, CONFIGS, Config
@@ -26,6 +26,7 @@ def create_app(config=None):
     configure_database(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_after_commit_work(app)
     register_template_helpers(app)
     register_cli(app)
     return app
@@ -78,10 +79,14 @@ def configure_security(app):
 def select_locale():
     """The user's saved language, then a ?lang=/session choice, then the browser's Accept-Language.
 
-    While the database is down the user row is out of reach: skip it rather than fail the error page."""
+    While the database is down the user row is out of reach: skip it rather than fail the error page.
+    Outside a request (the worker, the CLI) there is no one to ask: None means BABEL_DEFAULT_LOCALE,
+    and code writing to one user wraps its gettext calls in force_locale(user.locale)."""
     from .errors import DATABASE_ERRORS, database_unavailable, is_outage, mark_database_unavailable
 
-    languages = Config.LANGUAGES
+    if not has_request_context():
+        return None
+    languages = current_app.config["LANGUAGES"]
     if not database_unavailable():
         try:
             if current_user and current_user.is_authenticated and current_user.locale in languages:
@@ -133,24 +138,33 @@ def register_blueprints(app):
 
     app.register_blueprint(search_bp)
     from .alerts import bp as alerts_bp
-    from .engagement import bp as engagement_bp
+    from .partnerships import bp as partnerships_bp
+    from .partnerships import old_urls as old_partnership_urls
 
-    app.register_blueprint(engagement_bp, url_prefix="/deals")
+    app.register_blueprint(partnerships_bp, url_prefix="/partnerships")
+    app.register_blueprint(old_partnership_urls, url_prefix="/deals")
     app.register_blueprint(alerts_bp, url_prefix="/alerts")
 
 
 def register_errorhandlers(app):
-    from . import errors
+    from . import errors, rules
 
     errors.init_app(app)
+    rules.init_app(app)
+
+
+def register_after_commit_work(app):
+    """What follows a commit: mail delivery from the outbox (portal/mail.py) and applying the search
+    journal (portal/search/sync.py). Both hook the shared session once per process."""
+    from . import mail, search
+
+    mail.init_app(app)
+    search.init_app(app)
 
 
 def register_template_helpers(app):
-    from . import mail, permissions, templating
+    from . import templating
 
-    mail.init_app(app)
-
-    permissions.init_app(app)
     templating.init_app(app)
 
 
@@ -158,6 +172,6 @@ def register_cli(app):
     from . import cli
 
     cli.init_app(app)
-    from .engagement import cli as engagement_cli
+    from .partnerships import cli as partnerships_cli
 
-    engagement_cli.init_app(app)
+    partnerships_cli.init_app(app)

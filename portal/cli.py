@@ -70,9 +70,9 @@ def init_app(app):
     from .listings import cli as listings_cli
 
     listings_cli.init_app(app)
-    from .search import cli as search_cli
+    from .search import init_cli
 
-    search_cli.init_app(app)
+    init_cli(app)
     from . import backup
 
     backup.init_app(app)

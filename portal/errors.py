@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, g, has_app_context, jsonify, make_response, render_template, request, session
 from flask_babel import force_locale, format_timedelta
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
@@ -64,9 +65,14 @@ def handle_http_exception(exc: HTTPException):
     return _never_raise(lambda: _http_error_page(exc, code), code)
 
 
+def handle_csrf_error(_exc: CSRFError):
+    """A missing or stale CSRF token: say the form expired rather than "bad request"."""
+    return _never_raise(
+        lambda: render_error(400, _("Your form expired or was sent from elsewhere. Please try again.")), 400
+    )
+
+
 def _http_error_page(exc: HTTPException, code: int):
-    if code in (400,) and getattr(exc, "description", None) and "CSRF" in str(exc.description):
-        return render_error(400, _("Your form expired or was sent from elsewhere. Please try again."))
     if code == 429:
         _rollback_quietly()
         return render_too_many(getattr(exc, "retry_after_seconds", None))
@@ -233,6 +239,7 @@ class RetryDroppedConnection:
 
 
 def init_app(app):
+    app.register_error_handler(CSRFError, handle_csrf_error)  # Flask picks it over its base, HTTPException
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(sa.exc.SQLAlchemyError, handle_sqlalchemy_error)
     app.register_error_handler(Exception, handle_exception)

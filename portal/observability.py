@@ -154,7 +154,6 @@ def current_request_id() -> str | None:
 
 def configure_request_ids(app) -> None:
     app.wsgi_app = RequestIdMiddleware(app.wsgi_app)
-    app.jinja_env.globals["request_id"] = current_request_id
 
     @app.before_request
     def _remember_request_id():
@@ -223,14 +222,11 @@ class QueueCollector:
         )
 
     def _journal_families(self):
-        """This host's index against the search journal, once portal.search offers journal_status()."""
-        from . import search
+        """This host's index against the search journal."""
+        from .search import journal_status
 
-        status_of = getattr(search, "journal_status", None)
-        if status_of is None:
-            return
         try:
-            status = status_of()
+            status = journal_status()
         except Exception:  # noqa: BLE001 - the index is a cache; its metrics may be missing, the scrape not
             db.session.rollback()
             log.warning("metrics: search.journal_status() failed", exc_info=True)

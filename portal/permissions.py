@@ -1,4 +1,4 @@
-"""Roles and the named predicates that decide who may see or change what; also Jinja globals."""
+"""Roles and the named predicates that decide who may see or change what (templating makes them Jinja globals)."""
 
 from functools import wraps
 
@@ -143,20 +143,3 @@ def confirmed_required(view):
 member_required = roles_required(Role.member)
 staff_required = roles_required(Role.staff)
 admin_required = roles_required(Role.admin)
-
-
-def init_app(app):
-    for fn in (
-        is_member_of,
-        can_edit_company,
-        can_manage_colleagues,
-        can_verify,
-        can_moderate,
-        can_see_company,
-        can_see_listing_company,
-        can_see_contact_details,
-        is_confirmed,
-    ):
-        app.jinja_env.globals[fn.__name__] = fn
-        app.jinja_env.filters[fn.__name__] = fn
-    app.jinja_env.globals["Role"] = Role

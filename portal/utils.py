@@ -2,7 +2,7 @@
 
 import hashlib
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, redirect, request, url_for
 
@@ -10,12 +10,16 @@ from .extensions import db
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only same-site paths: no scheme, no host, no '//' or backslash tricks, no control characters."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return False
-    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+    """Only same-site paths: no scheme, no host, no '//' or backslash tricks, no control characters.
+
+    The path is checked again percent-decoded: a proxy or browser that decodes `/%5Cevil.example` or
+    `/%2F/evil.example` before resolving it would otherwise leave the site."""
+    if not target or not target.startswith("/"):
         return False
     parts = urlsplit(target)
+    for text in (target, unquote(parts.path)):
+        if text.startswith("//") or "\\" in text or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+            return False
     return not parts.scheme and not parts.netloc
 
 

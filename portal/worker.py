@@ -55,13 +55,10 @@ class Job:
 
 
 def apply_journal_job() -> str:
-    """Bring this host's index up to the journal; a no-op until portal.search has a journal."""
-    from . import search
+    """Bring this host's index up to the journal."""
+    from .search import apply_journal
 
-    apply = getattr(search, "apply_journal", None)
-    if apply is None:
-        return "no journal in this version"
-    return f"{apply(limit=current_app.config['WORKER_JOURNAL_BATCH'])} journal entries applied"
+    return f"{apply_journal(limit=current_app.config['WORKER_JOURNAL_BATCH'])} journal entries applied"
 
 
 def mail_job() -> str:
@@ -82,7 +79,7 @@ def expiry_job() -> str:
 
 
 def matches_job() -> str:
-    from .search.notices import notify_new_matches
+    from .search import notify_new_matches
 
     pairs, listings = notify_new_matches()
     db.session.commit()
@@ -99,7 +96,7 @@ def alerts_job() -> str:
 
 
 def digests_job() -> str:
-    from .engagement.services import send_message_digests
+    from .partnerships.services.conversations import send_message_digests
 
     sent = send_message_digests(min_age=timedelta(minutes=5))
     db.session.commit()

@@ -4,14 +4,18 @@ The schema is created once per session; each test starts from empty tables.
 """
 
 import os
+from datetime import UTC, datetime, timedelta
 
 import jinja2
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 
+import config
 from config import TestConfig
 from portal import create_app
 from portal.extensions import db
+from portal.models.base import utcnow
 
 from . import factories
 
@@ -36,7 +40,7 @@ TEMPLATE_CACHE = TemplateCache()
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("PORTAL_TEST_DATABASE_URL")
     if url:
-        return url
+        return config.database_url(url)  # postgresql:// and +psycopg2:// name psycopg 3, as for the portal
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
@@ -97,6 +101,9 @@ class FreshContextClient(FlaskClient):
     afterwards the test's session forgets what it loaded, so it sees what the request committed."""
 
     def open(self, *args, **kwargs):
+        # Buffered: the body is read and the app's iterable closed at once, as a server does; a file sent
+        # with send_file is then closed, not left to the garbage collector (a ResourceWarning, an error here).
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         db.session.expire_all()
@@ -126,6 +133,43 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def client_for(app):
+    """client_for(user): another browser, logged in as that user through the real login form, for tests
+    where several people act (`client` stays the test's main browser)."""
+
+    def make(user, password=factories.PASSWORD):
+        browser = app.test_client()
+        response = browser.post("/auth/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return browser
+
+    return make
+
+
+class Clock:
+    """What the `clock` fixture hands a test: `now` (naive UTC, as `utcnow()`) and `advance(**timedelta)`."""
+
+    def __init__(self, traveller):
+        self.traveller = traveller
+
+    @property
+    def now(self) -> datetime:
+        return utcnow()
+
+    def advance(self, **delta):
+        self.traveller.shift(timedelta(**delta))
+
+
+@pytest.fixture
+def clock():
+    """A frozen clock, whole seconds. time-machine stops the system clock itself, so every module sees it,
+    also those that did `from ..models.base import utcnow` (which patching `utcnow` by hand missed), and
+    `datetime.now()` and `time.time()` too; `time.monotonic()` still runs, so timeouts still end."""
+    with time_machine.travel(datetime.now(UTC).replace(microsecond=0), tick=False) as traveller:
+        yield Clock(traveller)
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from .. import audit
 from ..auth.services import create_user, make_reset_token, send_reset
 from ..extensions import db
 from ..mail import public_url, send_mail
 from ..models import Association, Company, Role, TaxonomyTerm, User
 from ..models.company import VerificationStatus
 from ..taxonomy import builtin
-from ..verification.services import audit
 
 
 class ActionRefused(Exception):
@@ -63,7 +63,7 @@ def save_association(actor, association: Association | None, data: dict) -> Asso
         if creating
         else {f: f"{old} → {new}" for f, (old, new) in changes.items()}
     )
-    audit(
+    audit.record(
         actor,
         "association.create" if creating else "association.update",
         "association",
@@ -93,7 +93,7 @@ def create_staff(actor, email: str, name: str, association: Association) -> User
             link=link,
         ),
     )
-    audit(actor, "staff.create", "user", user.id, association_id=association.id, detail={"email": user.email})
+    audit.record(actor, "staff.create", "user", user.id, association_id=association.id, detail={"email": user.email})
     return user
 
 
@@ -112,7 +112,7 @@ def set_active(actor, user: User, active: bool) -> None:
     user.active = active
     if not active:
         user.rotate_session_token()  # ends every session and remember cookie the person has
-    audit(
+    audit.record(
         actor,
         "user.reactivate" if active else "user.deactivate",
         "user",
@@ -126,7 +126,7 @@ def send_new_link(actor, user: User) -> None:
     if not user.active:
         raise ActionRefused(_("Reactivate the account before sending a password link."))
     send_reset(user.email)
-    audit(
+    audit.record(
         actor,
         "user.password_link",
         "user",
@@ -166,7 +166,7 @@ def save_term(actor, term_id: str, facet: str, labels: dict, synonyms: dict) -> 
     row.labels = labels
     row.synonyms = synonyms
     action = "taxonomy.create" if creating and term_id not in builtin().terms else "taxonomy.update"
-    audit(actor, action, "taxonomy_term", None, detail={"term": term_id, "labels": labels, "synonyms": synonyms})
+    audit.record(actor, action, "taxonomy_term", None, detail={"term": term_id, "labels": labels, "synonyms": synonyms})
     return row
 
 

@@ -13,18 +13,6 @@ from . import bp, services
 from .forms import ConfirmForm, EditSearchForm, SaveSearchForm
 
 
-@bp.app_template_global()
-def save_search_form() -> SaveSearchForm:
-    """The search page's "Save this search" form, carrying the current query string."""
-    form = SaveSearchForm(formdata=None)
-    form.search_args.data = request.query_string.decode("utf-8", "replace")
-    form.name.data = request.args.get("q", "")[:120]
-    return form
-
-
-bp.add_app_template_global(services.search_path, "saved_search_path")
-
-
 def own_search(search_id) -> SavedSearch:
     saved = db.get_or_404(SavedSearch, search_id)
     if saved.user_id != current_user.id:

@@ -129,10 +129,8 @@ def _engine_ids(saved) -> list[int] | None:
     """Listing ids the portal's search finds for the saved words, newest first; None when it cannot answer."""
     if not saved.query:
         return None
-    try:
-        from ..search.query import search
-    except ImportError:
-        return None
+    from ..search import search
+
     try:
         result = search(
             saved.query, user=saved.user, kind="listing", filters=saved.filters, sort="newest", per_page=100

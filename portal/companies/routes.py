@@ -10,13 +10,10 @@ from ..extensions import db
 from ..models import Company, Role, User
 from ..models.company import VerificationStatus
 from ..permissions import can_manage_colleagues, can_see_company, confirmed_required, member_required
+from ..rules import or_field_error
 from ..utils import paginate
-from . import bp, services
+from . import bp, logos, services
 from .forms import (
-    CAPACITY_UNIT_LABELS,
-    HS_LABELS,
-    LWG_LEVEL_LABELS,
-    SPOKEN_LANGUAGES,
     AcceptInvitationForm,
     ConfirmForm,
     DirectoryFilterForm,
@@ -25,44 +22,6 @@ from .forms import (
     RemoveLogoForm,
     company_form,
 )
-
-
-@bp.app_template_global()
-def company_profile_gaps(company):
-    return services.profile_gaps(company)
-
-
-@bp.app_template_global()
-def company_capabilities(company):
-    return services.capabilities_by_facet(company)
-
-
-@bp.app_template_global()
-def company_logo_url(company):
-    """Versioned by the file name, so a new logo is never hidden by a cached old one."""
-    if not company.logo_filename:
-        return None
-    return url_for("companies.logo", company_id=company.id, v=company.logo_filename[:8])
-
-
-@bp.app_template_global()
-def lwg_level_label(level):
-    return str(LWG_LEVEL_LABELS.get(level, level))
-
-
-@bp.app_template_global()
-def capacity_unit_label(unit):
-    return str(CAPACITY_UNIT_LABELS.get(unit, unit or ""))
-
-
-@bp.app_template_global()
-def hs_label(code):
-    return str(HS_LABELS.get(code, code))
-
-
-@bp.app_template_filter("spoken_language")
-def spoken_language(code):
-    return SPOKEN_LANGUAGES.get(code, code)
 
 
 def my_company() -> Company | None:
@@ -83,11 +42,10 @@ def create():
         return redirect(url_for("companies.edit"))
     form = company_form()
     if form.validate_on_submit():
-        try:
-            company = services.create_company(current_user, form.profile_data())
-        except services.CompanyError as exc:
-            form.association_id.errors.append(str(exc))
-        else:
+        company = or_field_error(
+            form.association_id, lambda: services.create_company(current_user, form.profile_data())
+        )
+        if company is not None:
             db.session.commit()
             flash(
                 _(
@@ -124,11 +82,10 @@ def edit():
     form = company_form(with_association=not company.is_verified)
     if form.validate_on_submit():
         was_rejected = company.status is VerificationStatus.rejected
-        try:
-            services.update_company(company, current_user, form.profile_data())
-        except services.CompanyError as exc:
-            form.association_id.errors.append(str(exc))
-        else:
+        changed = or_field_error(
+            form.association_id, lambda: services.update_company(company, current_user, form.profile_data())
+        )
+        if changed is not None:
             db.session.commit()
             if was_rejected:
                 flash(
@@ -152,17 +109,17 @@ def upload_logo():
         return no_company_yet()
     form = LogoForm()
     if form.validate_on_submit():
-        try:
-            old = services.replace_logo(company, current_user, form.logo.data.stream)
-        except services.CompanyError as exc:
-            form.logo.errors.append(str(exc))
-        else:
+        # replace_logo returns the old file name, which may be None: wrapped, so that None means refused
+        replaced = or_field_error(
+            form.logo, lambda: (logos.replace_logo(company, current_user, form.logo.data.stream),)
+        )
+        if replaced is not None:
             try:
                 db.session.commit()
             except Exception:
-                services.delete_logo_file(company.logo_filename)
+                logos.delete_logo_file(company.logo_filename)
                 raise
-            services.delete_logo_file(old)
+            logos.delete_logo_file(replaced[0])
             flash(_("Your new logo is saved."), "success")
             return redirect(url_for("companies.edit") + "#logo-section")
     return render_edit(company, logo_form=form, status=400)
@@ -175,9 +132,9 @@ def remove_logo():
     if company is None:
         return no_company_yet()
     if RemoveLogoForm().validate_on_submit():
-        old = services.remove_logo(company, current_user)
+        old = logos.remove_logo(company, current_user)
         db.session.commit()
-        services.delete_logo_file(old)
+        logos.delete_logo_file(old)
         flash(_("The logo was removed."), "info")
     return redirect(url_for("companies.edit") + "#logo-section")
 
@@ -187,9 +144,9 @@ def logo(company_id):
     company = db.get_or_404(Company, company_id)
     if not can_see_company(current_user, company) or not company.logo_filename:
         abort(404)
-    if not services.LOGO_NAME.match(company.logo_filename):
+    if not logos.LOGO_NAME.match(company.logo_filename):
         abort(404)
-    response = send_from_directory(services.logo_dir(), company.logo_filename, mimetype="image/png", max_age=86400)
+    response = send_from_directory(logos.logo_dir(), company.logo_filename, mimetype="image/png", max_age=86400)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     if not company.is_verified:
@@ -218,11 +175,8 @@ def colleagues():
     form = InviteForm()
     if form.validate_on_submit():
         limits.hit("invite")
-        try:
-            invitation = services.invite(company, current_user, form.email.data)
-        except services.CompanyError as exc:
-            form.email.errors.append(str(exc))
-        else:
+        invitation = or_field_error(form.email, lambda: services.invite(company, current_user, form.email.data))
+        if invitation is not None:
             db.session.commit()
             flash(_("We sent an invitation to %(email)s.", email=invitation.email), "success")
             return redirect(url_for("companies.colleagues"))

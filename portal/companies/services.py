@@ -1,26 +1,22 @@
-"""Company rules: create and edit profiles, logos, colleagues and invitations, the directory query."""
+"""Company rules: create and edit profiles, colleagues and invitations, the directory query (logos: `logos.py`)."""
 
-import os
-import re
 import secrets
-import warnings
 from datetime import date, timedelta
-from io import BytesIO
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import selectinload
 
+from .. import audit
 from ..auth.services import create_user, normalize_email
 from ..extensions import db
 from ..mail import notify, public_url, send_mail
-from ..models import Association, AuditLog, Certification, Company, CompanyCapability, Invitation, Role, User
+from ..models import Association, Certification, Company, CompanyCapability, Invitation, Role, User
 from ..models.base import utcnow
 from ..models.company import VerificationStatus
+from ..rules import RuleError
 from ..taxonomy import vocabulary
 from ..templating import current_locale
 from ..utils import sha256
@@ -43,24 +39,6 @@ PROFILE_FIELDS = (
 )
 CAPABILITY_FACETS = ("hide", "stage", "tan", "segment", "service")
 INVITATION_MAX_AGE = timedelta(days=14)
-
-
-class CompanyError(Exception):
-    """A rule refused the action; the message is meant for the user."""
-
-
-def audit(actor, company, action, object_type="company", object_id=None, reason=None, detail=None) -> None:
-    db.session.add(
-        AuditLog(
-            actor_id=actor.id if actor else None,
-            association_id=company.association_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id if object_id is not None else company.id,
-            reason=reason,
-            detail=detail,
-        )
-    )
 
 
 # --- profile ---------------------------------------------------------------------------------------
@@ -102,13 +80,20 @@ def create_company(owner: User, data: dict) -> Company:
     """The owner's new company, unverified, in the association they chose; its staff are told."""
     association = db.session.get(Association, data.get("association_id"))
     if association is None:
-        raise CompanyError(_("Choose your association."))
+        raise RuleError(_("Choose your association."))
     company = Company(association_id=association.id, owner_id=owner.id, status=VerificationStatus.unverified)
     _apply_profile(company, data)
     db.session.add(company)
     db.session.flush()
     owner.company_id = company.id
-    audit(owner, company, "company.create", detail={"association": association.code})
+    audit.record(
+        owner,
+        "company.create",
+        "company",
+        company.id,
+        association_id=company.association_id,
+        detail={"association": association.code},
+    )
     notify_staff(company, "new")
     return company
 
@@ -120,7 +105,7 @@ def update_company(company: Company, actor: User, data: dict) -> list[str]:
     new_association = data.get("association_id")
     if new_association and new_association != company.association_id and not company.is_verified:
         if db.session.get(Association, new_association) is None:
-            raise CompanyError(_("Choose your association."))
+            raise RuleError(_("Choose your association."))
         company.association_id = new_association
         changed.append("association")
     resubmitted = company.status is VerificationStatus.rejected
@@ -128,7 +113,9 @@ def update_company(company: Company, actor: User, data: dict) -> list[str]:
         company.status = VerificationStatus.unverified
     if changed or resubmitted:
         action = "company.resubmit" if resubmitted else "company.update"
-        audit(actor, company, action, detail={"changed": changed})
+        audit.record(
+            actor, action, "company", company.id, association_id=company.association_id, detail={"changed": changed}
+        )
     if resubmitted:
         notify_staff(company, "resubmitted")
     elif "association" in changed:
@@ -188,88 +175,6 @@ def capabilities_by_facet(company: Company) -> list[tuple[str, list[str]]]:
     return groups
 
 
-# --- logo ------------------------------------------------------------------------------------------
-
-LOGO_NAME = re.compile(r"^[0-9a-f]{32}\.png$")
-LOGO_MAX_PIXELS = 4000  # per side: stops decompression bombs before any pixel is decoded
-LOGO_SIZE = 512
-
-
-def logo_dir() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "logos"
-
-
-def clean_logo(stream, max_bytes: int) -> bytes:
-    """A re-encoded PNG of at most LOGO_SIZE px, without metadata, from an uploaded PNG or JPEG.
-
-    The content decides, never the file name or the browser's content type.
-    """
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise CompanyError(_("The file is too large: logos may be at most %(kb)s KB.", kb=max_bytes // 1024))
-    if not data:
-        raise CompanyError(_("The file is empty."))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(BytesIO(data), formats=("PNG", "JPEG")) as probe:
-                width, height = probe.size
-                if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
-                    raise CompanyError(_("The image is too large: at most %(n)s × %(n)s pixels.", n=LOGO_MAX_PIXELS))
-                probe.verify()
-            with Image.open(BytesIO(data), formats=("PNG", "JPEG")) as image:  # verify() leaves the image unusable
-                image = ImageOps.exif_transpose(image)
-                image.load()
-    except CompanyError:
-        raise
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        OSError,
-        SyntaxError,
-        ValueError,
-        EOFError,
-    ) as exc:
-        raise CompanyError(_("This is not a PNG or JPEG image, or the file is damaged.")) from exc
-    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    image = image.convert("RGBA" if transparent else "RGB")
-    image.thumbnail((LOGO_SIZE, LOGO_SIZE))
-    clean = Image.frombytes(image.mode, image.size, image.tobytes())  # pixels only: no EXIF, ICC or text chunks
-    out = BytesIO()
-    clean.save(out, "PNG", optimize=True)
-    return out.getvalue()
-
-
-def replace_logo(company: Company, actor: User, stream) -> str | None:
-    """Store the new logo and point the company at it; returns the old file name, to delete after commit."""
-    png = clean_logo(stream, current_app.config["LOGO_MAX_BYTES"])
-    folder = logo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    name = secrets.token_hex(16) + ".png"
-    with open(folder / name, "xb") as fh:
-        fh.write(png)
-    old, company.logo_filename = company.logo_filename, name
-    audit(actor, company, "company.logo")
-    return old
-
-
-def remove_logo(company: Company, actor: User) -> str | None:
-    old, company.logo_filename = company.logo_filename, None
-    if old:
-        audit(actor, company, "company.logo_remove")
-    return old
-
-
-def delete_logo_file(name: str | None) -> None:
-    """Delete a stored logo; only names we generated, so a bad value can never reach another file."""
-    if name and LOGO_NAME.match(name):
-        try:
-            os.remove(logo_dir() / name)
-        except FileNotFoundError:
-            pass
-
-
 # --- colleagues and invitations --------------------------------------------------------------------
 
 
@@ -291,13 +196,13 @@ def invite(company: Company, actor: User, email: str) -> Invitation:
     Only a confirmed account of a verified company invites: the mail carries the company's name, so an
     unchecked account could otherwise send anything to anyone under the portal's name."""
     if not actor.email_confirmed:
-        raise CompanyError(_("Please confirm your email address before you invite colleagues."))
+        raise RuleError(_("Please confirm your email address before you invite colleagues."))
     if not company.is_verified:
-        raise CompanyError(_("You can invite colleagues once your association has verified your company."))
+        raise RuleError(_("You can invite colleagues once your association has verified your company."))
     email = normalize_email(email)
     colleague = db.session.scalar(sa.select(User).where(User.email == email))
     if colleague is not None and colleague.company_id == company.id:
-        raise CompanyError(_("%(email)s already works with you on Leather Bridge.", email=email))
+        raise RuleError(_("%(email)s already works with you on Leather Bridge.", email=email))
     db.session.execute(
         sa.delete(Invitation).where(
             Invitation.company_id == company.id, Invitation.email == email, Invitation.accepted_at.is_(None)
@@ -321,7 +226,14 @@ def invite(company: Company, actor: User, email: str) -> Invitation:
             link=link,
         ),
     )
-    audit(actor, company, "company.invite", "invitation", invitation.id, detail={"email": email})
+    audit.record(
+        actor,
+        "company.invite",
+        "invitation",
+        invitation.id,
+        association_id=company.association_id,
+        detail={"email": email},
+    )
     return invitation
 
 
@@ -335,7 +247,14 @@ def revoke_invitation(company: Company, actor: User, invitation_id: int) -> bool
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.company_id != company.id or invitation.accepted_at is not None:
         return False
-    audit(actor, company, "company.invite_revoke", "invitation", invitation.id, detail={"email": invitation.email})
+    audit.record(
+        actor,
+        "company.invite_revoke",
+        "invitation",
+        invitation.id,
+        association_id=company.association_id,
+        detail={"email": invitation.email},
+    )
     db.session.delete(invitation)
     return True
 
@@ -362,7 +281,14 @@ def join(user: User, invitation: Invitation) -> bool:
     user.company_id = company.id
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()  # the link reached this address
-    audit(user, company, "company.join", "user", user.id, detail={"invitation": invitation.id})
+    audit.record(
+        user,
+        "company.join",
+        "user",
+        user.id,
+        association_id=company.association_id,
+        detail={"invitation": invitation.id},
+    )
     if company.owner and company.owner.id != user.id:
         with force_locale(company.owner.locale or "en"):
             notify(
@@ -388,11 +314,11 @@ def colleagues_of(company: Company) -> list[User]:
 
 def remove_colleague(company: Company, actor: User, colleague: User) -> None:
     if colleague.company_id != company.id:
-        raise CompanyError(_("This person does not work for your company."))
+        raise RuleError(_("This person does not work for your company."))
     if colleague.id == company.owner_id:
-        raise CompanyError(_("You cannot remove the owner of the company."))
+        raise RuleError(_("You cannot remove the owner of the company."))
     colleague.company_id = None
-    audit(actor, company, "company.colleague_remove", "user", colleague.id)
+    audit.record(actor, "company.colleague_remove", "user", colleague.id, association_id=company.association_id)
     with force_locale(colleague.locale or "en"):
         notify(colleague, _("You no longer work with %(company)s on Leather Bridge.", company=company.name))
 

@@ -7,60 +7,20 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import search
 from ..extensions import db
 from ..idempotency import create_once
 from ..limits import limited
 from ..models import Company, Listing, ListingStatus, ListingTag
-from ..permissions import confirmed_required, get_or_404_for, member_required
-from ..templating import country_name
+from ..partnerships.panels import interest_box
+from ..permissions import confirmed_required, get_or_404_for, is_member_of, member_required
 from ..utils import paginate
 from . import bp, services
-from .details import DIRECTION_LABELS, TYPE_LABELS, display
+from .details import display
 from .forms import ActionForm, FlagForm, ListingFilterForm, ListingForm
 from .services import ListingError, NotAllowed
-from .text import excerpt, render_markdown
 
 S = ListingStatus
-
-
-# --- template helpers (every blueprint's templates may use them) ----------------------------------
-
-bp.add_app_template_filter(render_markdown, "markdown")
-bp.add_app_template_filter(excerpt, "excerpt")
-
-
-@bp.app_template_global()
-def listing_status_label(status) -> str:
-    return services.status_label(status)
-
-
-@bp.app_template_global()
-def listing_type_label(listing_type) -> str:
-    return str(TYPE_LABELS.get(getattr(listing_type, "value", listing_type), listing_type))
-
-
-@bp.app_template_global()
-def listing_direction_label(direction) -> str:
-    return str(DIRECTION_LABELS.get(getattr(direction, "value", direction), direction))
-
-
-@bp.app_template_global()
-def anonymous_company_label(company) -> str:
-    """What an anonymous listing says instead of the company: its association and country only."""
-    return _(
-        "A %(association)s member company in %(country)s",
-        association=company.association.code,
-        country=country_name(company.country),
-    )
-
-
-@bp.app_template_global()
-def listing_counts(company) -> dict:
-    return services.status_counts(company)
-
-
-for _helper in (services.can_view_listing, services.can_edit_listing, services.can_flag, services.owner_actions):
-    bp.add_app_template_global(_helper)
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -125,7 +85,17 @@ def render_detail(listing, flag_form, status=200):
         action_form=ActionForm(),
         detail_rows=display(listing.type.value, listing.details),
         revision=listing.pending_revision,
+        matches=shown_matches(listing),
+        interest_box=interest_box(listing),
     ), status
+
+
+def shown_matches(listing) -> list | None:
+    """The matches box of a live listing, for its own people and logged-in members; None hides the box."""
+    user = current_user
+    if not (listing.is_live and user.is_authenticated and (user.is_member or is_member_of(user, listing.company))):
+        return None
+    return search.listing_matches(listing, limit=5)
 
 
 @bp.route("/<int:listing_id>/flag", methods=["POST"])

@@ -1,30 +1,36 @@
-"""The listing lifecycle as one state machine, who may do what to a listing, revisions, flags and expiry.
+"""What a listing's owner and its association's staff may do to it: predicates, decisions, edits and
+revisions, flags and expiry. The state machine itself is `lifecycle`; owners' notices are `notices`.
 
 Views, the moderation pages, the CLI and the importer all change listings through these functions;
 none of them commits: the caller does, once, so a failure leaves nothing half-done.
 """
 
-import logging
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale
+from flask_babel import gettext as _
 
+from .. import audit
 from ..extensions import db
 from ..language import detect_language
-from ..mail import notify
-from ..models import AuditLog, Company, Listing, ListingFlag, ListingRevision, ListingStatus, ListingType, Role, base
+from ..models import Company, Listing, ListingFlag, ListingRevision, ListingStatus, ListingType, Role, base
 from ..models.listing import Direction
 from ..permissions import can_moderate, is_member_of
-from .text import _
-
-log = logging.getLogger(__name__)
+from .lifecycle import (
+    REMINDER_DAYS,
+    STAFF_DECISIONS,
+    TRANSITIONS,
+    ListingError,
+    NotAllowed,
+    StaleVersion,
+    allowed,
+    is_owner,
+    transition,
+)
+from .notices import notify_owner, status_label
 
 S = ListingStatus
-REMINDER_DAYS = 14
-OPEN_REVISION = (S.submitted, S.changes_requested)
+
 # The fields an owner edits; a revision's `data` holds exactly these, JSON-ready.
 EDITABLE = (
     "direction",
@@ -41,59 +47,10 @@ EDITABLE = (
 )
 
 
-class ListingError(Exception):
-    """A rule said no; the message is for the user."""
-
-
-class NotAllowed(ListingError):
-    """The user may not act on this listing at all (views answer 404 or 403)."""
-
-
-class StaleVersion(ListingError):
-    """What awaits moderation changed after staff opened it: nothing was decided."""
-
-    def __init__(self):
-        super().__init__(
-            _(
-                "This listing changed after you opened it, so nothing was decided. "
-                "Read the current version below and decide again."
-            )
-        )
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: frozenset
-    target: ListingStatus
-    by: str  # "owner" (a user of the listing's company), "staff" (of its association) or "system"
-    needs_comment: bool = False
-
-
-TRANSITIONS = {
-    t.name: t
-    for t in (
-        Transition("submit", frozenset({S.draft, S.changes_requested}), S.submitted, "owner"),
-        Transition("approve", frozenset({S.submitted}), S.published, "staff"),
-        Transition("request_changes", frozenset({S.submitted}), S.changes_requested, "staff", needs_comment=True),
-        Transition("reject", frozenset({S.submitted}), S.rejected, "staff", needs_comment=True),
-        # A flagged listing goes back to its owner with the staff's comment.
-        Transition("unpublish", frozenset({S.published}), S.changes_requested, "staff", needs_comment=True),
-        Transition("withdraw", frozenset({S.submitted, S.changes_requested, S.published}), S.withdrawn, "owner"),
-        Transition("fulfil", frozenset({S.published}), S.fulfilled, "owner"),
-        Transition("renew", frozenset({S.published, S.expired}), S.published, "owner"),
-        Transition("expire", frozenset({S.published}), S.expired, "system"),
-    )
-}
-STAFF_DECISIONS = ("approve", "request_changes", "reject")
 EDITABLE_STATUSES = (S.draft, S.submitted, S.changes_requested, S.published)
 
 
 # --- who may see and do what ----------------------------------------------------------------------
-
-
-def is_owner(user, listing) -> bool:
-    return is_member_of(user, listing.company)
 
 
 def can_view_listing(user, listing) -> bool:
@@ -117,34 +74,6 @@ def can_flag(user, listing) -> bool:
     )
 
 
-def lifetime() -> timedelta:
-    return timedelta(days=int(current_app.config.get("LISTING_LIFETIME_DAYS", 365)))
-
-
-def renewable_from(listing):
-    return listing.expires_at - timedelta(days=REMINDER_DAYS) if listing.expires_at else None
-
-
-def refusal(listing, name: str, comment: str | None = None) -> str | None:
-    """Why the transition cannot happen now (None when it can); the actor's right is checked apart."""
-    t = TRANSITIONS[name]
-    if listing.status not in t.sources:
-        return _("This is not possible while the listing is %(status)s.", status=status_label(listing.status))
-    if t.needs_comment and not (comment or "").strip():
-        return _("Please write a comment or reason for the company.")
-    if name in ("submit", "renew") and not listing.company.is_verified:
-        return _("Your company must be verified by your association before its listings can go online.")
-    if name == "renew" and listing.status is S.published:
-        start = renewable_from(listing)
-        if start is None or base.utcnow() < start:
-            return _("You can renew a listing from %(days)s days before it expires.", days=REMINDER_DAYS)
-    return None
-
-
-def allowed(listing, name: str) -> bool:
-    return refusal(listing, name, comment="-") is None
-
-
 def owner_actions(user, listing) -> list[str]:
     """The buttons to show the owner, in a stable order."""
     if not is_owner(user, listing):
@@ -156,60 +85,15 @@ def owner_actions(user, listing) -> list[str]:
     ]
 
 
-def _check_actor(t: Transition, listing, actor) -> None:
-    if t.by == "owner" and not (actor is not None and is_owner(actor, listing)):
-        raise NotAllowed(_("Only the company's own users can do that."))
-    if t.by == "staff" and not (actor is not None and can_moderate(actor, listing)):
-        raise NotAllowed(_("Only staff of the company's association can do that."))
-    if t.by == "system" and actor is not None:
-        raise NotAllowed("system transition")
+def waiting_since(listing) -> datetime:
+    """When the thing staff must look at arrived: the pending edit, the submission, or the last change."""
+    revision = listing.pending_revision
+    if listing.status is S.published and revision is not None and revision.status is S.submitted:
+        return revision.created_at
+    return listing.submitted_at or listing.updated_at
 
 
-# --- the state machine ----------------------------------------------------------------------------
-
-
-def transition(listing, name: str, actor, comment: str | None = None) -> Listing:
-    """Move the listing along one edge of TRANSITIONS, with its timestamps, audit row and notification."""
-    t = TRANSITIONS[name]
-    _check_actor(t, listing, actor)
-    reason = refusal(listing, name, comment)
-    if reason:
-        raise ListingError(reason)
-    now, old = base.utcnow(), listing.status
-    comment = (comment or "").strip() or None
-    listing.status = t.target
-    listing.bump_version()  # a form read before this step must not act after it
-    if name == "submit":
-        listing.submitted_at = now
-    elif name in ("approve", "renew"):
-        if name == "approve":
-            listing.published_at = now
-        listing.expires_at, listing.reminded_at, listing.closed_at = now + lifetime(), None, None
-    elif t.target in (S.withdrawn, S.fulfilled, S.expired):
-        listing.closed_at = now
-        _close_open_revision(listing)
-    if t.by == "staff":
-        listing.staff_comment = comment if name != "approve" else None
-    audit(actor, listing, name, comment, {"from": old.value, "to": t.target.value})
-    if t.by in ("staff", "system"):
-        _notify_owner(listing, name, comment)
-    if name == "approve":
-        announce_matches(listing)
-    return listing
-
-
-def announce_matches(listing) -> None:
-    """Tell the owner at once about the matches a newly published listing already has.
-
-    `flask --app portal match notify` (cron) covers the other side and later matches. The index is a
-    cache: if it cannot answer, the approval goes ahead and the cron run catches up.
-    """
-    from ..search.notices import notify_listing
-
-    try:
-        notify_listing(listing)
-    except Exception:  # noqa: BLE001 - never let the search index block a moderation decision
-        log.exception("could not compute matches for listing %s at approval", listing.id)
+# --- staff decisions --------------------------------------------------------------------------------
 
 
 def decide(listing, action: str, actor, comment: str | None = None, *, version: int | None) -> Listing:
@@ -239,15 +123,17 @@ def _decide_revision(listing, revision, action, actor, comment):
     if action == "approve":
         apply_data(listing, revision.data)
     listing.bump_version()
-    audit(actor, listing, f"revision_{action}", comment, {"revision_id": revision.id})
-    _notify_owner(listing, f"revision_{action}", comment)
+    audit.record(
+        actor,
+        f"listing.revision_{action}",
+        "listing",
+        listing.id,
+        association_id=listing.company.association_id,
+        reason=comment,
+        detail={"revision_id": revision.id},
+    )
+    notify_owner(listing, f"revision_{action}", comment)
     return listing
-
-
-def _close_open_revision(listing) -> None:
-    revision = listing.pending_revision
-    if revision is not None:
-        revision.status, revision.decided_at = S.withdrawn, base.utcnow()
 
 
 # --- creating and editing -------------------------------------------------------------------------
@@ -303,7 +189,7 @@ def create_listing(company: Company, data: dict, actor) -> Listing:
     apply_data(listing, data)
     db.session.add(listing)
     db.session.flush()
-    audit(actor, listing, "create", None, None)
+    audit.record(actor, "listing.create", "listing", listing.id, association_id=listing.company.association_id)
     return listing
 
 
@@ -322,7 +208,14 @@ def edit_listing(listing, data: dict, actor) -> ListingRevision | None:
                 # Back to the queue as a new version: staff see it as just arrived, and a decision
                 # taken on what they read before is refused.
                 listing.submitted_at = base.utcnow()
-                audit(actor, listing, "resubmit", None, {"version": listing.version})
+                audit.record(
+                    actor,
+                    "listing.resubmit",
+                    "listing",
+                    listing.id,
+                    association_id=listing.company.association_id,
+                    detail={"version": listing.version},
+                )
         return None
     revision = listing.pending_revision
     if {k: data.get(k) for k in EDITABLE} == snapshot(listing):
@@ -341,7 +234,14 @@ def edit_listing(listing, data: dict, actor) -> ListingRevision | None:
         revision.data, revision.status, revision.staff_comment = dict(data), S.submitted, None
     listing.bump_version()
     db.session.flush()
-    audit(actor, listing, "revision_submit", None, {"revision_id": revision.id})
+    audit.record(
+        actor,
+        "listing.revision_submit",
+        "listing",
+        listing.id,
+        association_id=listing.company.association_id,
+        detail={"revision_id": revision.id},
+    )
     return revision
 
 
@@ -363,7 +263,14 @@ def set_tags_by_staff(listing, term_ids, actor) -> None:
     listing.set_tags(term_ids)
     if sorted(listing.tag_ids) != old:
         listing.bump_version()
-    audit(actor, listing, "tags", None, {"from": old, "to": sorted(term_ids)})
+    audit.record(
+        actor,
+        "listing.tags",
+        "listing",
+        listing.id,
+        association_id=listing.company.association_id,
+        detail={"from": old, "to": sorted(term_ids)},
+    )
 
 
 # --- flags ----------------------------------------------------------------------------------------
@@ -402,7 +309,15 @@ def resolve_flags(listing, actor, action: str, comment: str | None = None) -> in
     if action == "unpublish":
         transition(listing, "unpublish", actor, comment)
     elif action == "dismiss":
-        audit(actor, listing, "flags_dismiss", (comment or "").strip() or None, {"flags": [f.id for f in flags]})
+        audit.record(
+            actor,
+            "listing.flags_dismiss",
+            "listing",
+            listing.id,
+            association_id=listing.company.association_id,
+            reason=(comment or "").strip() or None,
+            detail={"flags": [f.id for f in flags]},
+        )
     else:
         raise ListingError(_("Unknown action."))
     now = base.utcnow()
@@ -434,120 +349,8 @@ def expire_and_remind() -> tuple[int, int]:
     ).all()
     for listing in soon:
         listing.reminded_at = now
-        _notify_owner(listing, "remind", None)
+        notify_owner(listing, "remind", None)
     return len(due), len(soon)
-
-
-# --- audit and notifications ----------------------------------------------------------------------
-
-
-def audit(actor, listing, action: str, reason, detail) -> None:
-    db.session.add(
-        AuditLog(
-            actor_id=actor.id if actor is not None else None,
-            association_id=listing.company.association_id,
-            action=f"listing.{action}",
-            object_type="listing",
-            object_id=listing.id,
-            reason=reason,
-            detail=detail,
-        )
-    )
-
-
-def link(endpoint: str, **values) -> str:
-    """A site path; the CLI has no request, so it builds against a neutral one."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)
-
-
-def recipients(company) -> list:
-    """The company's owner, or all its active users when it has no owner account."""
-    if company.owner is not None and company.owner.active:
-        return [company.owner]
-    return [u for u in company.users if u.active]
-
-
-def _message(name: str, listing, comment) -> tuple[str, str]:
-    """(subject, text) of the owner's notification, in the language active when called."""
-    title = listing.title
-    deadline = listing.expires_at.strftime("%Y-%m-%d") if listing.expires_at else ""
-    messages = {
-        "approve": (_("Your listing is published"), _("Your listing “%(title)s” is published.", title=title)),
-        "request_changes": (
-            _("Changes requested on your listing"),
-            _("Your association asks for changes to “%(title)s”: %(comment)s", title=title, comment=comment),
-        ),
-        "reject": (
-            _("Your listing was rejected"),
-            _("Your listing “%(title)s” was rejected: %(comment)s", title=title, comment=comment),
-        ),
-        "unpublish": (
-            _("Your listing was taken offline"),
-            _(
-                "“%(title)s” was taken offline after a report. Please change it: %(comment)s",
-                title=title,
-                comment=comment,
-            ),
-        ),
-        "revision_approve": (
-            _("Your changes are published"),
-            _("Your changes to “%(title)s” are published.", title=title),
-        ),
-        "revision_request_changes": (
-            _("Changes requested on your edit"),
-            _(
-                "Your association asks for changes to your edit of “%(title)s”: %(comment)s",
-                title=title,
-                comment=comment,
-            ),
-        ),
-        "revision_reject": (
-            _("Your edit was rejected"),
-            _(
-                "Your edit of “%(title)s” was rejected; the published version stays online: %(comment)s",
-                title=title,
-                comment=comment,
-            ),
-        ),
-        "expire": (
-            _("Your listing has expired"),
-            _("“%(title)s” has expired. You can renew it from My listings.", title=title),
-        ),
-        "remind": (
-            _("Your listing expires soon"),
-            _(
-                "“%(title)s” expires on %(date)s. Renew it from My listings to keep it online.",
-                title=title,
-                date=deadline,
-            ),
-        ),
-    }
-    return messages[name]
-
-
-def _notify_owner(listing, name: str, comment) -> None:
-    path = link("listings.mine") if name in ("expire", "remind") else link("listings.detail", listing_id=listing.id)
-    for user in recipients(listing.company):
-        with force_locale(user.locale or "en"):
-            subject, text = _message(name, listing, comment)
-            notify(user, text[:500], path, email_subject=subject)
-
-
-def status_label(status: ListingStatus) -> str:
-    labels = {
-        S.draft: _("draft"),
-        S.submitted: _("submitted for review"),
-        S.changes_requested: _("waiting for changes"),
-        S.published: _("published"),
-        S.rejected: _("rejected"),
-        S.expired: _("expired"),
-        S.withdrawn: _("withdrawn"),
-        S.fulfilled: _("fulfilled"),
-    }
-    return labels[status]
 
 
 def status_counts(company) -> dict:

@@ -36,12 +36,9 @@ def database_state() -> str:
 
 
 def index_state() -> str:
-    try:
-        from ..search import index_status
+    from ..search import index_status
 
-        return index_status()
-    except ImportError:
-        return "ok" if os.path.isdir(current_app.config["INDEX_DIR"]) else "missing"
+    return index_status()
 
 
 def index_writable() -> bool:
@@ -58,34 +55,23 @@ def index_writable() -> bool:
         return False
 
 
-def _number(status: dict, *keys):
-    for key in keys:
-        if status.get(key) is not None:
-            return status[key]
-    return None
-
-
 def journal_state() -> dict | None:
-    """Backlog and age of the oldest entry, once portal.search offers journal_status(); None before."""
-    from .. import search
+    """Backlog and age of the oldest entry; None when the journal cannot be read."""
+    from ..search import journal_status
 
-    status_of = getattr(search, "journal_status", None)
-    if status_of is None:
-        return None
     try:
-        status = status_of()
+        status = journal_status()
     except Exception:  # noqa: BLE001 - reported as unknown, never raised
         db.session.rollback()
         log.exception("readiness: search.journal_status() failed")
         return {"state": "unknown"}
-    status = status if isinstance(status, dict) else vars(status)
-    figures = {
-        "backlog": _number(status, "backlog", "pending", "count"),
-        "oldest_age_seconds": _number(status, "oldest_age_seconds", "age_seconds", "lag_seconds"),
+    # numbers and flags only: last_error holds exception text and the location a path
+    return {
+        "backlog": status["backlog"],
+        "oldest_age_seconds": status["oldest_age_seconds"],
+        "failing": bool(status["failing"]),
+        "needs_rebuild": bool(status["needs_rebuild"]),
     }
-    # flags only: last_error holds exception text and the location a path
-    figures.update({key: bool(status[key]) for key in ("failing", "needs_rebuild") if key in status})
-    return figures
 
 
 def mail_state() -> dict:

@@ -3,15 +3,18 @@
 import logging
 
 import sqlalchemy as sa
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from ..errors import DATABASE_ERRORS, database_unavailable, is_outage, mark_database_unavailable
+from .. import search
+from ..companies.services import profile_gaps
 from ..extensions import csrf, db
+from ..listings.services import status_counts
 from ..models import Company, Listing, Notification, Role
 from ..models.base import utcnow
 from ..models.company import VerificationStatus
+from ..partnerships.panels import dashboard_summary
 from ..security import allow_plain_http
 from ..utils import paginate
 from . import bp
@@ -47,7 +50,16 @@ def dashboard():
         return redirect(url_for("admin.index"))
     if current_user.company is None:
         return redirect(url_for("companies.create"))
-    return render_template("main/dashboard.html", company=current_user.company)
+    company = current_user.company
+    return render_template(
+        "main/dashboard.html",
+        company=company,
+        listing_counts=status_counts(company),
+        gaps=profile_gaps(company),
+        partnerships_summary=dashboard_summary(),
+        match_groups=search.dashboard_matches(company),
+        suggestions=search.company_suggestions(company, limit=5) if company.is_verified else None,
+    )
 
 
 @bp.route("/notifications")
@@ -98,23 +110,3 @@ def readyz():
 
     report, ready = readiness()
     return jsonify(status="ok" if ready else "unavailable", **report), 200 if ready else 503
-
-
-@bp.app_context_processor
-def inject_unread():
-    """The badge count; while the database is down it is 0, so no page fails for a badge."""
-    if database_unavailable():
-        return {"unread_notifications": 0}
-    try:
-        if request.endpoint and current_user.is_authenticated:
-            unread = db.session.scalar(
-                sa.select(sa.func.count())
-                .select_from(Notification)
-                .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-            )
-            return {"unread_notifications": unread}
-    except DATABASE_ERRORS as exc:
-        if not is_outage(exc):
-            raise
-        mark_database_unavailable()
-    return {"unread_notifications": 0}

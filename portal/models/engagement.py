@@ -1,4 +1,7 @@
-"""From match to partnership: interests, conversations, messages, attachments, meetings, outcomes, saved searches."""
+"""The partnership tables: interests, conversations, messages, attachments, meetings, outcomes, saved searches.
+
+Models are named by their tables, so this module keeps its name; the rules and pages are `portal/partnerships/`.
+"""
 
 import enum
 from datetime import datetime

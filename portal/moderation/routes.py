@@ -1,7 +1,6 @@
 """Moderation pages: the association's queue, one listing's review, bulk decisions, reports, tags, import."""
 
 import io
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -16,9 +15,9 @@ from ..listings.details import display
 from ..listings.forms import tag_choices
 from ..listings.importer import import_csv, import_jsonl
 from ..listings.services import ListingError, NotAllowed, StaleVersion
-from ..models import Association, AuditLog, Company, Listing, ListingFlag, ListingRevision, ListingStatus, Role, base
+from ..models import Association, AuditLog, Company, Listing, ListingFlag, ListingRevision, ListingStatus, Role
 from ..permissions import can_moderate, roles_required, staff_required
-from ..utils import paginate
+from ..utils import is_safe_next, paginate
 from . import bp
 from .forms import BulkDecisionForm, DecisionForm, FlagResolutionForm, ImportForm, QueueFilterForm, TagsForm
 
@@ -50,26 +49,6 @@ def queue_clause(status: str):
     if status == "submitted":
         return sa.or_(Listing.status == S.submitted, sa.and_(Listing.status == S.published, pending_revision_clause()))
     return Listing.status == S[status]
-
-
-@bp.app_template_global()
-def waiting_since(listing) -> datetime:
-    """When the thing staff must look at arrived: the pending edit, the submission, or the last change."""
-    revision = listing.pending_revision
-    if listing.status is S.published and revision is not None and revision.status is S.submitted:
-        return revision.created_at
-    return listing.submitted_at or listing.updated_at
-
-
-@bp.app_template_global()
-def age(moment) -> str:
-    """A short age such as "3 d" or "5 h" (days first: queues are read in days)."""
-    seconds = max(0, (base.utcnow() - moment).total_seconds())
-    if seconds >= 86400:
-        return _("%(n)s d", n=int(seconds // 86400))
-    if seconds >= 3600:
-        return _("%(n)s h", n=int(seconds // 3600))
-    return _("%(n)s min", n=int(seconds // 60))
 
 
 @bp.route("/listings/")
@@ -125,8 +104,8 @@ def queue():
 @staff_required
 def bulk():
     form = BulkDecisionForm()
-    back = request.form.get("back") or url_for(".queue")
-    back = back if back.startswith("/") and not back.startswith("//") else url_for(".queue")
+    back = request.form.get("back")
+    back = back if is_safe_next(back) else url_for(".queue")
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:

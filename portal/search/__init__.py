@@ -1,59 +1,73 @@
-"""Search and matchmaking: the only package that talks to Whoosh (see schema, sync, journal, query, matching)."""
+"""Search and matchmaking, the only package that talks to Whoosh; code outside it imports only this module.
 
-from flask import Blueprint
+The public API (each function's docstring is at its definition):
+    search(text, user, kind, filters, verified_only, sort, page, per_page)  the /search page and alerts
+    find_matches(listing, ...)        complementary listings, stored fields (CLI, notices, benches)
+    listing_matches(listing, ...)     the same for a page: reasons, rows loaded and re-checked in SQL
+    dashboard_matches(company, ...)   [(listing, matches)] for a company's recent listings
+    company_suggestions(company, ...) companies of the other country worth meeting
+    extract_concepts(text, language)  taxonomy term ids a text names (the importer's tags)
+    notify_listing(listing), notify_new_matches()   match notices, once per pair; the caller commits
+    apply_journal(), journal_status(), index_status()  keeping the index up to date, and how far it lags
+    rebuild(), check()                 `flask search rebuild` / `flask search check`
+    bp, init_app(app), init_cli(app)   the blueprint, session listeners (create_app calls init_app), commands
 
-bp = Blueprint("search", __name__)
+Inside, layers from the bottom; a module imports only from layers below its own (and, within one,
+from those listed before it):
+    whoosh_private | analysis, concepts | schema, scoring | documents |
+    versions, writing, searching, journal_tables | sync | building, replay, index_check |
+    bits, ranking, highlight, query, profiles, match_scores, reasons, company_matches, matching, notices |
+    forms, routes, cli, index, journal (the last two: old homes, re-exporting) | this module
+"""
 
+from . import cli, replay, sync, versions
+from .company_matches import company_suggestions
+from .concepts import extract_concepts
+from .index_check import check
+from .journal_tables import status as journal_status
+from .matching import dashboard_matches, find_matches, listing_matches
+from .notices import notify_listing, notify_new_matches
+from .query import search
+from .replay import apply_journal, rebuild
+from .routes import bp
 
-def apply_journal(max_wait: float | None = None, limit: int = 1000) -> int:
-    """Apply the search journal to this host's index; how many entries were applied (for the worker).
-
-    Safe from any process at any time (needs an app context); waits up to `max_wait` s for the index
-    lock (None: INDEX_LOCK_TIMEOUT), rebuilds the index when it is missing or out of step, records a
-    failure for journal_status() and raises it.
-    """
-    from . import journal
-
-    return journal.apply_journal(max_wait=max_wait, limit=limit)
-
-
-def journal_status() -> dict:
-    """How far this host's index lags the journal (for /readyz): backlog, oldest_age_seconds,
-    last_error, last_error_at, failing, needs_rebuild and a few ids; see journal.status."""
-    from . import journal
-
-    return journal.status()
+__all__ = [
+    "apply_journal",
+    "bp",
+    "check",
+    "company_suggestions",
+    "dashboard_matches",
+    "extract_concepts",
+    "find_matches",
+    "index_status",
+    "init_app",
+    "init_cli",
+    "journal_status",
+    "listing_matches",
+    "notify_listing",
+    "notify_new_matches",
+    "rebuild",
+    "search",
+]
 
 
 def index_status() -> str:
     """'ok', 'missing', 'behind' (needs a rebuild, or applying fails) or 'error: ...' for the health check."""
-    from . import index, journal
-
     try:
-        files = index.status(index.index_dir())
+        files = versions.status(versions.index_dir())
         if files != "ok":
             return files
-        state = journal.status()
+        state = journal_status()
     except Exception as exc:  # noqa: BLE001 - reported, never raised
         return f"error: {type(exc).__name__}"
     return "behind" if state["needs_rebuild"] or state["failing"] else "ok"
 
 
 def init_app(app) -> None:
-    """Session listeners (once per process) and the Jinja globals for matches and suggestions."""
-    from . import matching, sync
-
-    sync.init_app(app)
-    app.jinja_env.globals.update(
-        listing_matches=matching.listing_matches,
-        company_suggestions=matching.company_suggestions,
-        dashboard_matches=matching.dashboard_matches,
-    )
+    """Session listeners (once per process) that journal changes and apply them after commit."""
+    sync.init_app(app, applier=replay.apply_after_commit)
 
 
-@bp.record_once
-def _on_register(state) -> None:
-    init_app(state.app)
-
-
-from . import routes  # noqa: E402,F401
+def init_cli(app) -> None:
+    """Register `flask search rebuild|check|apply` and `flask match REF|notify`."""
+    cli.init_app(app)

@@ -11,18 +11,16 @@ documents. `BitScores` adds weighted bitmaps bit-slice by bit-slice to rank docu
 Python loop over them.
 """
 
-import math
 import threading
 from collections import OrderedDict
 
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.idsets import DocIdSet
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
+from .scoring import IMPACT_LEVELS, impact_level
+from .whoosh_private import block_postings
+
 SEGMENT_CACHE_SIZE = 12_000  # segment bitmaps kept per process (at most 12.5 KB each at 100k docs)
-K1, B_PARAM = 1.2, 0.75  # BM25
-IMPACT_LEVELS = 6  # a posting's BM25 term-frequency part, quantised
 SCORED_FIELDS = ("body", "concepts")
 
 
@@ -44,24 +42,6 @@ def docnums(bits: int):
             for j in range(8):
                 if byte >> j & 1:
                     yield base + j
-
-
-def _blocks(matcher):
-    """(ids, weights) per postings block; Whoosh's W3 matcher gives whole blocks, others one by one."""
-    if isinstance(matcher, FilterMatcher):  # deletions are masked globally instead
-        matcher = matcher.child
-    if isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "_read_ids"):
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            yield matcher._ids, matcher._weights
-            matcher._next_block()
-        return
-    ids, weights = [], []
-    for docnum, _value in matcher.all_items():
-        ids.append(docnum)
-        weights.append(matcher.weight() if hasattr(matcher, "weight") else 1.0)
-    yield ids, weights
 
 
 class SegmentCache:
@@ -101,7 +81,7 @@ def segment_term_bits(reader, segid, fieldname: str, text: str, min_weight: floa
     except TermNotFound:
         matcher = None
     if matcher is not None:
-        for ids, weights in _blocks(matcher):
+        for ids, weights in block_postings(matcher):
             if min_weight:
                 for d, w in zip(ids, weights, strict=False):
                     if w >= min_weight:
@@ -128,8 +108,8 @@ def segment_lengths(reader, segid, fieldname: str) -> list[int]:
 def segment_impacts(reader, segid, fieldname: str, text: str, avg_length: float, level: int) -> int:
     """Documents whose BM25 term-frequency part for this term reaches `level` (1..IMPACT_LEVELS).
 
-    The part tf*(k1+1) / (tf + k1*(1-b+b*dl/avgdl)) lies in (0, k1+1); quantised to a few levels it
-    ranks like BM25 while letting a query add terms as bitmaps (an impact-ordered index, in spirit).
+    The level is scoring.impact_level: quantised, the part ranks like BM25 while letting a query add
+    terms as bitmaps (an impact-ordered index, in spirit).
     """
     key = (segid, "impact", fieldname, text, level)
     hit = SEGMENTS.get(key)
@@ -139,20 +119,18 @@ def segment_impacts(reader, segid, fieldname: str, text: str, avg_length: float,
     bufs = [bytearray((size >> 3) + 1) for _ in range(IMPACT_LEVELS + 1)]
     lengths = segment_lengths(reader, segid, fieldname)
     avg = avg_length or 1.0
-    top = K1 + 1
     levels: dict = {}  # (tf, length) -> level: both take few distinct values (lengths are stored as a byte)
     try:
         matcher = reader.postings(fieldname, text)
     except TermNotFound:
         matcher = None
     if matcher is not None:
-        for ids, weights in _blocks(matcher):
+        for ids, weights in block_postings(matcher):
             for d, tf in zip(ids, weights, strict=False):
                 dl = lengths[d]
                 lvl = levels.get((tf, dl))
                 if lvl is None:
-                    part = tf * top / (tf + K1 * (1 - B_PARAM + B_PARAM * dl / avg))
-                    lvl = levels[(tf, dl)] = min(IMPACT_LEVELS, max(1, math.ceil(IMPACT_LEVELS * part / top)))
+                    lvl = levels[(tf, dl)] = impact_level(tf, dl, avg)
                 bufs[lvl][d >> 3] |= 1 << (d & 7)
     at_least = 0
     result = 0

@@ -9,6 +9,9 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..models import Listing
+from . import documents, index_check, journal_tables, replay, versions
+from .matching import find_matches
+from .notices import notify_new_matches
 
 search_cli = AppGroup("search", help="Search index maintenance.")
 
@@ -17,15 +20,13 @@ search_cli = AppGroup("search", help="Search index maintenance.")
 @click.option("--quiet", is_flag=True, help="No progress bar, only the summary line.")
 def rebuild_command(quiet):
     """Build a new index from the database and swap it in atomically (safe while the portal runs)."""
-    from . import documents, index
-
     with db.engine.connect() as conn:
         total = documents.count_indexable(conn)
     if quiet:
-        stats = index.rebuild()
+        stats = replay.rebuild()
     else:
         with click.progressbar(length=total, label="Indexing", file=click.get_text_stream("stderr")) as bar:
-            stats = index.rebuild(progress=bar.update)
+            stats = replay.rebuild(progress=bar.update)
     click.echo(
         f"Indexed {stats['listings']} listings and {stats['companies']} companies in {stats['seconds']:.1f} s "
         f"({stats['rate']:.0f} listings/s)."
@@ -36,28 +37,26 @@ def rebuild_command(quiet):
 @click.option("--repair", is_flag=True, help="Apply the journal, then write what is still missing, stale or extra.")
 def check_command(repair):
     """Compare the index with the database; exit with status 1 when they differ (after --repair: still differ)."""
-    from . import index, journal
-
-    base = index.index_dir()
+    base = versions.index_dir()
     if repair:
         _apply_for_repair()
     start = journal_max_id()
     try:
-        report = index.check()
-    except index.IndexMissing:
+        report = index_check.check()
+    except versions.IndexMissing:
         click.echo("No index: run `flask search rebuild`.", err=True)
         raise click.exceptions.Exit(1) from None
     _print_report(report)
     if repair and not report.ok:
-        fixed = index.repair(base, report)
-        report = index.check()
+        fixed = index_check.repair(base, report)
+        report = index_check.check()
         click.echo(f"Repaired {fixed} document(s).")
         _print_report(report)
-    if repair and report.ok and journal.status(base)["needs_rebuild"]:
+    if repair and report.ok and journal_tables.status(base)["needs_rebuild"]:
         # The index now matches the database as it was after `start`: adopt it at that entry.
-        ident, _created = index.ensure_index_id(base)
-        journal.set_cursor(ident, index.current_version(base), start, index.location(base))
-    state = journal.status(base)
+        ident, _created = versions.ensure_index_id(base)
+        journal_tables.set_cursor(ident, versions.current_version(base), start, versions.location(base))
+    state = journal_tables.status(base)
     click.echo(
         f"Journal: {state['backlog']} entr{'y' if state['backlog'] == 1 else 'ies'} not applied here"
         + (f", the oldest {state['oldest_age_seconds']:.0f} s old" if state["backlog"] else "")
@@ -70,17 +69,13 @@ def check_command(repair):
 
 
 def journal_max_id() -> int:
-    from . import journal
-
     with db.engine.connect() as conn:
-        return journal.max_id(conn)
+        return journal_tables.max_id(conn)
 
 
 def _apply_for_repair() -> None:
-    from . import journal
-
     try:
-        applied = journal.apply_journal(limit=10**9)
+        applied = replay.apply_journal(limit=10**9)
     except Exception as exc:  # noqa: BLE001 - the check below says what is still wrong
         click.echo(f"Applying the journal failed ({type(exc).__name__}: {exc}); repairing document by document.")
     else:
@@ -103,10 +98,8 @@ def _print_report(report) -> None:
 @click.option("--limit", default=100_000, show_default=True, type=click.IntRange(1), help="Entries at most.")
 def apply_command(limit):
     """Apply the search journal to this host's index now (what `flask worker` does every few seconds)."""
-    from . import journal
-
-    applied = journal.apply_journal(limit=limit)
-    state = journal.status()
+    applied = replay.apply_journal(limit=limit)
+    state = journal_tables.status()
     click.echo(f"Applied {applied} journal entr{'y' if applied == 1 else 'ies'}; {state['backlog']} left.")
 
 
@@ -137,8 +130,6 @@ def find_listing(ref: str):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: {listing, matches: [{ref, id, score, reasons}]}.")
 def show_command(ref, limit, as_json):
     """The best complementary listings for the listing with this import ref or id, best first."""
-    from .matching import find_matches
-
     listing = find_listing(ref)
     if listing is None:
         click.echo(f"No listing with ref or id {ref!r}.", err=True)
@@ -166,8 +157,6 @@ def show_command(ref, limit, as_json):
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50), help="Matches per listing.")
 def notify_command(limit):
     """Tell owners about new matches for their live listings, once per pair (safe to run from cron)."""
-    from .notices import notify_new_matches
-
     pairs, listings = notify_new_matches(limit=limit)
     db.session.commit()
     click.echo(f"{pairs} new match(es) notified for {listings} listing(s).")

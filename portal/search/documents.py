@@ -96,7 +96,7 @@ def as_datetime(value) -> datetime:
     return FAR_FUTURE
 
 
-def _company_extras(conn, company_ids) -> tuple[dict, dict]:
+def company_extras(conn, company_ids) -> tuple[dict, dict]:
     caps, certs = defaultdict(list), defaultdict(list)
     if not company_ids:
         return caps, certs
@@ -163,7 +163,7 @@ def listing_documents(conn, ids=None, vocab=None, batch: int = BATCH, part: tupl
             .order_by(ListingTag.term_id)
         ):
             tags[lid].append((term, bool(inferred)))
-        caps, certs = _company_extras(conn, {r.company_id for r in rows})
+        caps, certs = company_extras(conn, {r.company_id for r in rows})
         for r in rows:
             yield listing_key(r.id), listing_document(r, tags[r.id], caps[r.company_id], certs[r.company_id], vocab)
 
@@ -272,7 +272,7 @@ def company_documents(conn, ids=None, vocab=None, batch: int = BATCH):
         .order_by(Company.id)
     )
     for rows in _batches(conn, base, Company.id, ids, batch):
-        caps, certs = _company_extras(conn, {r.id for r in rows})
+        caps, certs = company_extras(conn, {r.id for r in rows})
         for r in rows:
             yield company_key(r.id), company_document(r, caps[r.id], certs[r.id], vocab)
 
@@ -337,6 +337,12 @@ def _batches(conn, base, id_column, ids, batch):
             return
         yield rows
         last = rows[-1].id
+
+
+def expected_documents(conn, listing_ids=None, company_ids=None):
+    """(key, document) of every listing, then every company, that should be in the index (or of these ids)."""
+    yield from listing_documents(conn, listing_ids)
+    yield from company_documents(conn, company_ids)
 
 
 def count_indexable(conn) -> int:

@@ -1,13 +1,14 @@
 """The /search page: listings for everyone, companies too for logged-in users, with facets."""
 
-from flask import render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from ..limits import limited
-from . import bp
 from .forms import SearchForm
 from .query import FACETS, SORTS
 from .query import search as run_search
+
+bp = Blueprint("search", __name__)
 
 PER_PAGE = 10
 

@@ -5,12 +5,13 @@
   selecting the ids their WHERE clause hits before they run.
 * `before_commit` (of the outermost transaction) flushes one last time and writes the notes as
   `search_journal` rows on the session's own connection: they commit or roll back with the change
-  (journal.py). A flush that still happens after that, inside the commit, writes its rows at once.
+  (journal_tables.py). A flush that still happens after that, inside the commit, writes its rows at once.
 * A rollback forgets the notes (a savepoint's rollback keeps them: re-reading an unchanged row is harmless).
 * `after_commit`, when the commit wrote journal rows, tries to apply the journal at once, waiting at
   most INDEX_REQUEST_LOCK_WAIT_MS for the index lock; on contention or any error it leaves the
   entries to the worker (`flask worker` / `flask search apply`). The user's request never fails and
-  never waits long because of the index.
+  never waits long because of the index. Applying is replay.py's job, a layer above this one: the
+  package's init_app hands it in (`init_app(app, applier=replay.apply_after_commit)`).
 
 Listeners are registered once per process by `init_app` (test suites build many apps).
 """
@@ -18,18 +19,22 @@ Listeners are registered once per process by `init_app` (test suites build many 
 import logging
 
 import sqlalchemy as sa
+from flask import current_app
 
 from config import env
 
 from ..extensions import db
 from ..models import Certification, Company, CompanyCapability, Listing, ListingTag, TaxonomyTerm
-from . import index, journal
+from . import journal_tables
+from .writing import DEFAULT_LOCK_TIMEOUT
 
 log = logging.getLogger(__name__)
 KEY = "search_changes"
 WRITING = "search_journal_writing"  # before_commit has run: later flushes write their rows at once
 WROTE = "search_journal_wrote"  # this transaction added journal rows: try to apply them after commit
-LOCKED = "search_journal_locked"  # the order lock is held (PostgreSQL, journal.take_order_lock)
+LOCKED = "search_journal_locked"  # the order lock is held (PostgreSQL, journal_tables.take_order_lock)
+REQUEST_LIMIT = 200  # entries a committing request applies itself; the worker does the rest
+DEFAULT_REQUEST_LOCK_WAIT_MS = 100
 # Listing documents copy these company fields, so changing one re-indexes the company's listings.
 COMPANY_FIELDS_IN_LISTINGS = ("name", "country", "city", "status", "association_id", "capacity_amount")
 
@@ -104,14 +109,14 @@ def do_orm_execute(state) -> None:
 def write_journal(session) -> None:
     """Turn the notes into journal rows on the session's connection, in the open transaction."""
     changes = session.info.pop(KEY, None)
-    rows = journal.entries(changes) if changes else []
+    rows = journal_tables.entries(changes) if changes else []
     if not rows:
         return
     conn = session.connection()
     if not session.info.get(LOCKED):
-        journal.take_order_lock(conn)
+        journal_tables.take_order_lock(conn)
         session.info[LOCKED] = True
-    journal.write(conn, rows)
+    journal_tables.write(conn, rows)
     session.info[WROTE] = True
 
 
@@ -143,18 +148,28 @@ def after_commit(session) -> None:
         apply_after_commit()
 
 
+def request_lock_wait() -> float:
+    """How long a committing request waits for the index lock, in seconds (INDEX_REQUEST_LOCK_WAIT_MS)."""
+    return current_app.config.get("INDEX_REQUEST_LOCK_WAIT_MS", DEFAULT_REQUEST_LOCK_WAIT_MS) / 1000
+
+
+_applier = None  # replay.apply_after_commit, handed in by init_app
+
+
 def apply_after_commit() -> None:
-    """The committing process's own try: a short lock wait, one batch; the worker does the rest."""
-    try:
-        journal.apply_journal(max_wait=journal.request_lock_wait(), limit=journal.REQUEST_LIMIT, courtesy=True)
-    except Exception:  # noqa: BLE001 - the commit stands and the entries wait in the journal
-        log.warning("search index not updated after commit; the journal keeps the change", exc_info=True)
-    finally:
-        index.forget_request_searcher()
+    """The committing process's own try at applying what it wrote (never raises; see replay.py)."""
+    if _applier is not None:
+        _applier()
 
 
-def init_app(app) -> None:
-    """Hook the listeners to the shared session class once per process; settings from PORTAL_*."""
+def init_app(app, applier=None) -> None:
+    """Hook the listeners to the shared session class once per process; settings from PORTAL_*.
+
+    `applier` is called after every commit that wrote journal rows (replay.apply_after_commit).
+    """
+    global _applier
+    if applier is not None:
+        _applier = applier
     listeners = (
         ("after_flush", after_flush),
         ("before_commit", before_commit),
@@ -165,8 +180,10 @@ def init_app(app) -> None:
     for name, fn in listeners:
         if not sa.event.contains(db.session, name, fn):
             sa.event.listen(db.session, name, fn)
-    app.config.setdefault("INDEX_LOCK_TIMEOUT", env("INDEX_LOCK_TIMEOUT", index.DEFAULT_LOCK_TIMEOUT, float))
+    app.config.setdefault("INDEX_LOCK_TIMEOUT", env("INDEX_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT, float))
     app.config.setdefault(
-        "INDEX_REQUEST_LOCK_WAIT_MS", env("INDEX_REQUEST_LOCK_WAIT_MS", journal.DEFAULT_REQUEST_LOCK_WAIT_MS, int)
+        "INDEX_REQUEST_LOCK_WAIT_MS", env("INDEX_REQUEST_LOCK_WAIT_MS", DEFAULT_REQUEST_LOCK_WAIT_MS, int)
     )
-    app.config.setdefault("INDEX_CURSOR_IDLE_DAYS", env("INDEX_CURSOR_IDLE_DAYS", journal.DEFAULT_IDLE_DAYS, int))
+    app.config.setdefault(
+        "INDEX_CURSOR_IDLE_DAYS", env("INDEX_CURSOR_IDLE_DAYS", journal_tables.DEFAULT_IDLE_DAYS, int)
+    )

@@ -6,6 +6,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from .. import audit
 from ..extensions import db
 from ..mail import notify
 from ..models import AuditLog, Company
@@ -16,21 +17,6 @@ from ..permissions import can_verify
 
 class DecisionRefused(Exception):
     """The company is not in a state where this decision makes sense; the message is for the user."""
-
-
-def audit(actor, action: str, object_type: str, object_id=None, *, association_id=None, reason=None, detail=None):
-    """Append one audit row to the current transaction, so it commits (or rolls back) with the change."""
-    row = AuditLog(
-        actor_id=actor.id if actor is not None else None,
-        association_id=association_id,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        reason=reason,
-        detail=detail,
-    )
-    db.session.add(row)
-    return row
 
 
 # --- the verification queue -----------------------------------------------------------------------
@@ -80,7 +66,7 @@ def verify_company(actor, company: Company) -> None:
     company.status = VerificationStatus.verified
     company.verified_at = utcnow()
     company.status_reason = None
-    audit(actor, "company.verify", "company", company.id, association_id=company.association_id)
+    audit.record(actor, "company.verify", "company", company.id, association_id=company.association_id)
     _tell_owner(
         company,
         lambda: _(
@@ -95,7 +81,7 @@ def reject_company(actor, company: Company, reason: str) -> None:
     if company.status is not VerificationStatus.unverified:
         raise DecisionRefused(_("Only companies waiting for verification can be rejected."))
     _set_rejected(company, reason)
-    audit(actor, "company.reject", "company", company.id, association_id=company.association_id, reason=reason)
+    audit.record(actor, "company.reject", "company", company.id, association_id=company.association_id, reason=reason)
     _tell_owner(
         company,
         lambda: _("Your association could not verify %(name)s. Reason: %(reason)s", name=company.name, reason=reason),
@@ -107,7 +93,7 @@ def revoke_verification(actor, company: Company, reason: str) -> None:
     if company.status is not VerificationStatus.verified:
         raise DecisionRefused(_("Only verified companies can have their verification revoked."))
     _set_rejected(company, reason)
-    audit(actor, "company.revoke", "company", company.id, association_id=company.association_id, reason=reason)
+    audit.record(actor, "company.revoke", "company", company.id, association_id=company.association_id, reason=reason)
     _tell_owner(
         company,
         lambda: _(

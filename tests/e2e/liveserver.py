@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from config import TestConfig
+from config import TestConfig, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the venv that runs pytest: its flask and gunicorn
@@ -42,7 +42,7 @@ def free_port() -> int:
 def fresh_database(tmp_dir: Path):
     """A database no other test touches (the regular fixtures empty their tables after every test):
     next to PORTAL_TEST_DATABASE_URL a new PostgreSQL database, dropped afterwards; else an SQLite file."""
-    base = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    base = database_url(os.environ.get("PORTAL_TEST_DATABASE_URL"))
     if not base or not base.startswith("postgresql"):
         yield f"sqlite:///{tmp_dir / 'live.sqlite3'}"
         return

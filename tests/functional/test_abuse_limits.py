@@ -18,16 +18,10 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
-def world(app, member, kz_member):
+def world(app, member, kz_member, client_for):
     listing = factories.make_live_listing(member.company, "Chrome tanning training in Karachi", type="training")
     deal = factories.make_interest(listing, kz_member.company, kz_member, status="accepted").conversation
     unconfirmed = factories.make_user(email="unconfirmed@example.org", confirmed=False)
-
-    def client_for(user):
-        client = app.test_client()
-        assert client.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD}).status_code == 302
-        return client
-
     return SimpleNamespace(
         member=member, kz=kz_member, listing=listing, deal=deal, unconfirmed=unconfirmed, client_for=client_for
     )
@@ -46,10 +40,15 @@ ATTEMPTS = {
     "interest": (
         "kz",
         "POST",
-        lambda w: f"/deals/listings/{w.listing.id}/interest",
+        lambda w: f"/partnerships/listings/{w.listing.id}/interest",
         lambda w: {"message": "We would like to learn chrome tanning from you in Karachi."},
     ),
-    "message": ("kz", "POST", lambda w: f"/deals/conversations/{w.deal.id}/messages", lambda w: {"body": "Hello!"}),
+    "message": (
+        "kz",
+        "POST",
+        lambda w: f"/partnerships/conversations/{w.deal.id}/messages",
+        lambda w: {"body": "Hello!"},
+    ),
     "flag": (
         "member",
         "POST",

@@ -42,6 +42,7 @@ PUBLIC_ENDPOINTS = {
     "listings.detail",
     "search.search",
     "alerts.unsubscribe",
+    "deals.moved",  # old /deals/ links: a 308 to /partnerships/, where the access rules apply
 }
 # Any logged-in user; anonymous visitors are sent to the login page.
 LOGIN_ENDPOINTS = {
@@ -74,14 +75,15 @@ SPECIAL_ENDPOINTS = {
     "moderation.review": "staff_or_admin",
 }
 # Whole areas by URL prefix.
-PREFIX_RULES = (("/staff/", "staff"), ("/admin/", "admin"), ("/deals/", "member"), ("/alerts/", "login"))
+PREFIX_RULES = (("/staff/", "staff"), ("/admin/", "admin"), ("/partnerships/", "member"), ("/alerts/", "login"))
 SKIPPED_ENDPOINTS = {"static"}
 
 LOGIN = "login redirect"
 DENIED = (403, 404)
 FORBIDDEN = (403,)
 OK = (200,)
-# What each role gets on a GET in each category; None means "anything but a server error".
+# What each role gets on a GET in each category; None: the role is let in, so it gets the page (2xx) or
+# the answer ANSWERS names for it ("public" also lets anonymous visitors in).
 EXPECTED = {
     "public": {"anonymous": "public", "member": None, "staff": None, "admin": None},
     "login": {"anonymous": LOGIN, "member": None, "staff": None, "admin": None},
@@ -90,6 +92,53 @@ EXPECTED = {
     "admin": {"anonymous": LOGIN, "member": DENIED, "staff": FORBIDDEN, "admin": OK},
     "staff_or_admin": {"anonymous": LOGIN, "member": DENIED, "staff": OK, "admin": OK},
 }
+
+LOGGED_IN = ("member", "staff", "admin")
+
+
+def each(roles, answer):
+    return dict.fromkeys(roles, answer)
+
+
+# Where a role that is let in does not get a 2xx page, what it gets instead and why: a status, or
+# (status, Location). Anything not listed must be 2xx, so a page that breaks for its own users fails here.
+ANSWERS = {
+    # the way in, for someone already in: sent on to their start page
+    **{e: each(LOGGED_IN, (302, "/dashboard")) for e in ("auth.login", "auth.register", "auth.unconfirmed")},
+    "auth.confirm": {"anonymous": (302, "/"), **each(LOGGED_IN, (302, "/dashboard"))},  # a made-up token
+    "auth.check_email": each(ROLES, (302, "/auth/register")),  # no registration under way
+    "auth.reset_password": each(ROLES, (302, "/auth/reset")),  # a made-up token: ask for a new link
+    "main.dashboard": {"staff": (302, "/staff/verification"), "admin": (302, "/admin/")},
+    "companies.create": {"member": (302, "/companies/mine/edit"), **each(("staff", "admin"), 403)},  # has one
+    # a made-up token, a company without a logo, an alert that is not the user's
+    **{e: each(ROLES, 404) for e in ("alerts.unsubscribe", "companies.accept_invitation", "companies.logo")},
+    "alerts.delete": each(LOGGED_IN, 404),
+    # a member company's own pages: staff and admins have no company
+    **{
+        e: each(("staff", "admin"), 403)
+        for e in (
+            "companies.edit",
+            "companies.colleagues",
+            "companies.remove_colleague",
+            "listings.create",
+            "listings.edit",
+            "listings.mine",
+            "listings.owner_action",
+        )
+    },
+    # objects only their participants may open: id 1 is not this member's
+    **{
+        e: {"member": 404}
+        for e in (
+            "partnerships.attachment",
+            "partnerships.conversation",
+            "partnerships.counter_meeting",
+            "partnerships.interest",
+            "partnerships.meeting_ics",
+        )
+    },
+}
+MOVED = {"deals.moved"}  # old /deals/ links: 308 to the same path under /partnerships/
 
 # Values for URL arguments: real objects of the world below (the staff and admin see their own association's).
 URL_ARGS = {
@@ -107,6 +156,7 @@ URL_ARGS = {
     "term_id": lambda w: "hide_cattle",
     "token": lambda w: "not-a-real-token",
     "code": lambda w: "en",
+    "path": lambda w: "conversations/1",
 }
 
 
@@ -196,6 +246,23 @@ def is_login_redirect(response) -> bool:
     return response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
+def answer_for_allowed(endpoint, role, url):
+    """What a role that is let in gets: 2xx (None), or what ANSWERS or MOVED say."""
+    if endpoint in MOVED:
+        return 308, url.replace("/deals/", "/partnerships/", 1)
+    return ANSWERS.get(endpoint, {}).get(role)
+
+
+def check_allowed(response, want, what):
+    got = (response.status_code, response.headers.get("Location"))
+    if want is None:
+        assert 200 <= response.status_code < 300, f"{what}: expected the page, got {got}"
+    elif isinstance(want, int):
+        assert response.status_code == want, f"{what}: expected {want}, got {got}"
+    else:
+        assert got == want, f"{what}: expected {want}, got {got}"
+
+
 def check(response, expected, what):
     assert response.status_code < 500, f"{what}: server error {response.status_code}"
     if expected is None:
@@ -226,6 +293,14 @@ def test_get_answers_as_the_category_promises(world, rule, role):
     # A POST-only URL may still match another GET rule (/auth/confirm/resend vs /auth/confirm/<token>).
     expected = EXPECTED[kind][role] if "GET" in rule.methods else None
     check(response, expected, f"{role} GET {url}")
+    if "GET" in rule.methods and expected in (None, "public"):  # let in: it gets its page
+        check_allowed(response, answer_for_allowed(rule.endpoint, role, url), f"{role} GET {url}")
+
+
+def test_every_endpoint_named_in_answers_exists():
+    """So the table of exceptions cannot outlive a renamed or removed route and hide a broken one."""
+    endpoints = {rule.endpoint for rule in RULES}
+    assert set(ANSWERS) | MOVED <= endpoints, sorted((set(ANSWERS) | MOVED) - endpoints)
 
 
 def refused_posts():

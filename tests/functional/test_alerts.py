@@ -61,7 +61,13 @@ def test_member_saves_the_current_search_with_its_filters(client, login, kz_memb
 
 def test_a_search_without_words_or_filters_is_not_saved(client, login, kz_member):
     login(kz_member)
-    client.post("/alerts/save", data={"name": "Everything", "frequency": "daily", "search_args": "page=2"})
+    response = client.post(
+        "/alerts/save",
+        data={"name": "Everything", "frequency": "daily", "search_args": "page=2"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200  # refused with a reason, not failed
+    assert "Search for something or choose a filter" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SavedSearch)) == 0
 
 
@@ -180,7 +186,11 @@ def test_tampered_unsubscribe_token_changes_nothing(client, kz_member):
 def test_member_changes_frequency_and_resumes_an_unsubscribed_alert(client, login, kz_member):
     saved = factories.make_saved_search(kz_member, unsubscribed_at=utcnow())
     login(kz_member)
-    client.post(f"/alerts/{saved.id}/edit", data={f"s{saved.id}-name": "Hides", f"s{saved.id}-frequency": "weekly"})
+    response = client.post(
+        f"/alerts/{saved.id}/edit", data={f"s{saved.id}-name": "Hides", f"s{saved.id}-frequency": "weekly"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/alerts/"
+    assert "Alert “Hides” saved." in client.get("/alerts/").get_data(as_text=True)
     db.session.refresh(saved)
     assert (saved.name, saved.frequency, saved.active) == ("Hides", AlertFrequency.weekly, True)
 
@@ -204,7 +214,8 @@ def test_delete_asks_first_then_deletes(client, login, kz_member):
     saved = factories.make_saved_search(kz_member, name="Old search")
     login(kz_member)
     assert "Delete this saved search?" in client.get(f"/alerts/{saved.id}/delete").get_data(as_text=True)
-    client.post(f"/alerts/{saved.id}/delete")
+    response = client.post(f"/alerts/{saved.id}/delete")
+    assert response.status_code == 302 and response.headers["Location"] == "/alerts/"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SavedSearch)) == 0
 
 

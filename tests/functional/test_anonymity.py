@@ -11,7 +11,6 @@ from portal.models import Certification, Company, OutboxMessage
 from portal.search import index
 
 from .. import factories
-from .test_listings import client_for
 
 OFFER = "Chrome tanning training for your staff"
 SECRET_NAME = "Discreet Sialkot Tannery"
@@ -76,9 +75,9 @@ def match_of(runner, ref, pk) -> dict:
 
 
 def test_match_reasons_on_another_members_page_say_nothing_of_the_anonymous_company(
-    app, anonymous_offer, kz_request, kz_member
+    app, client_for, anonymous_offer, kz_request, kz_member
 ):
-    html = client_for(app, kz_member).get(f"/listings/{kz_request.id}").get_data(as_text=True)
+    html = client_for(kz_member).get(f"/listings/{kz_request.id}").get_data(as_text=True)
     assert OFFER in html  # the anonymous offer is matched...
     section = html[html.index('id="matches"') :]
     # ...but its reasons come from its own words only
@@ -126,12 +125,12 @@ def test_certification_facet_never_counts_or_finds_an_anonymous_listing(client, 
 
 
 def test_anonymous_listing_page_shows_no_company_facts_to_visitors_or_other_members(
-    app, anonymous_offer, secret_company, kz_member
+    app, client_for, anonymous_offer, secret_company, kz_member
 ):
     company = db.session.get(Company, secret_company.id)
     company.website, company.phone = "https://discreet.example", "+92 52 1234567"
     db.session.commit()
-    for browser in (app.test_client(), client_for(app, kz_member)):
+    for browser in (app.test_client(), client_for(kz_member)):
         html = browser.get(f"/listings/{anonymous_offer.id}").get_data(as_text=True)
         assert OFFER in html
         for secret in (SECRET_NAME, "Sialkot", "discreet.example", "1234567", "ISO 14001", "50,000"):
@@ -149,7 +148,7 @@ def test_alert_with_a_certification_filter_does_not_reveal_an_anonymous_listing(
 
 
 def test_an_anonymous_listing_page_does_not_point_at_its_company_by_leaving_its_listings_out(
-    app, secret_company, kz_member
+    app, client_for, secret_company, kz_member
 ):
     """Leaving exactly one company's listings out of an anonymous listing's matches would name it."""
     hidden = factories.make_live_listing(
@@ -162,10 +161,10 @@ def test_an_anonymous_listing_page_does_not_point_at_its_company_by_leaving_its_
     named = factories.make_live_listing(
         secret_company, "Chrome tanning training by our masters", type="training", description="Chrome tanning."
     )
-    html = client_for(app, kz_member).get(f"/listings/{hidden.id}").get_data(as_text=True)
+    html = client_for(kz_member).get(f"/listings/{hidden.id}").get_data(as_text=True)
     assert named.title in html[html.index('id="matches"') :]
     insider = factories.make_user(email="colleague@discreet.example", company=secret_company)
-    html = client_for(app, insider).get(f"/listings/{hidden.id}").get_data(as_text=True)
+    html = client_for(insider).get(f"/listings/{hidden.id}").get_data(as_text=True)
     assert named.title not in html[html.index('id="matches"') :]  # its own people never see their own
 
 

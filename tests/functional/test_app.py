@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from config import ProductionConfig
+from config import ProductionConfig, TestConfig, database_url
 from portal import create_app
 from portal.extensions import db
 
@@ -30,6 +30,41 @@ def test_production_refuses_default_secret(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "dev-secret-change-me")
     with pytest.raises(RuntimeError, match="PORTAL_SECRET_KEY"):
         create_app(ProductionConfig)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://leather:pw@db.internal/lb",
+        "postgresql+psycopg2://leather:pw@db.internal/lb",
+        "postgresql+psycopg://leather:pw@db.internal/lb",
+    ],
+)
+def test_postgresql_urls_of_any_spelling_use_psycopg_3(url):
+    assert database_url(url) == "postgresql+psycopg://leather:pw@db.internal/lb"
+    assert database_url("sqlite:///instance/portal.sqlite3") == "sqlite:///instance/portal.sqlite3"
+
+
+def test_settings_are_read_from_the_environment_when_the_app_is_built(monkeypatch, tmp_path):
+    late_url = f"sqlite:///{tmp_path / 'late.sqlite3'}"
+    for name, value in {  # set long after `import config`
+        "PAGE_SIZE": "7",
+        "TRUSTED_HOSTS": "portal.example, localhost",
+        "TEST_DATABASE_URL": late_url,
+        "INDEX_DIR": str(tmp_path / "index"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+    }.items():
+        monkeypatch.setenv(f"PORTAL_{name}", value)
+    app = create_app(TestConfig)
+    assert app.config["PAGE_SIZE"] == 7
+    assert app.config["TRUSTED_HOSTS"] == ["portal.example", "localhost"]
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == late_url
+    assert app.config["INDEX_DIR"] == str(tmp_path / "index")
+    overridden = create_app({"TESTING": True, "PAGE_SIZE": 3, "SQLALCHEMY_DATABASE_URI": late_url})
+    assert overridden.config["PAGE_SIZE"] == 3  # create_app's overrides still win over the environment
+    for each in (app, overridden):
+        with each.app_context():
+            db.engine.dispose()
 
 
 def test_sqlite_file_database_uses_wal_and_busy_timeout(app):

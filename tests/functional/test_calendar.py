@@ -14,18 +14,6 @@ INJECTION = "https://meet.example/x\r\nATTENDEE:mailto:evil@example.org\r\nBEGIN
 
 
 @pytest.fixture
-def client_for(app):
-    """client_for(user): a separate browser logged in as that user, through the real login form."""
-
-    def make(user):
-        client = app.test_client()
-        assert client.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD}).status_code == 302
-        return client
-
-    return make
-
-
-@pytest.fixture
 def deal(member, kz_member):
     """An accepted interest: the PK owner and the KZ partner share a conversation."""
     listing = factories.make_live_listing(member.company, "Chrome tanning training in Karachi", type="training")
@@ -65,7 +53,7 @@ def test_a_plain_https_meeting_link_is_accepted(client_for, kz_member, deal):
 def test_stored_link_place_and_note_with_crlf_cannot_add_attendees_or_alarms(client_for, member, kz_member, deal):
     propose(client_for(kz_member), deal, online_url="https://meet.example/x")
     meeting = db.session.scalar(sa.select(Meeting))
-    client_for(member).post(f"/deals/meetings/{meeting.id}/answer", data={"accept": "Accept"})
+    client_for(member).post(f"/partnerships/meetings/{meeting.id}/answer", data={"accept": "Accept"})
     # a row written around the form (an old version, a direct insert): the calendar must still hold
     db.session.execute(
         sa.update(Meeting)
@@ -74,7 +62,7 @@ def test_stored_link_place_and_note_with_crlf_cannot_add_attendees_or_alarms(cli
     )
     db.session.commit()
 
-    response = client_for(member).get(f"/deals/meetings/{meeting.id}/calendar.ics")
+    response = client_for(member).get(f"/partnerships/meetings/{meeting.id}/calendar.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     raw = response.get_data(as_text=True)
     lines = raw.replace("\r\n ", "").split("\r\n")
@@ -89,7 +77,7 @@ def test_stored_link_place_and_note_with_crlf_cannot_add_attendees_or_alarms(cli
 def test_clean_stored_link_is_the_calendars_url(client_for, member, kz_member, deal):
     propose(client_for(kz_member), deal, online_url="https://meet.example/x", place="Karachi; Gate 2")
     meeting = db.session.scalar(sa.select(Meeting))
-    client_for(member).post(f"/deals/meetings/{meeting.id}/answer", data={"accept": "Accept"})
-    raw = client_for(member).get(f"/deals/meetings/{meeting.id}/calendar.ics").get_data(as_text=True)
+    client_for(member).post(f"/partnerships/meetings/{meeting.id}/answer", data={"accept": "Accept"})
+    raw = client_for(member).get(f"/partnerships/meetings/{meeting.id}/calendar.ics").get_data(as_text=True)
     [event] = icalendar.Calendar.from_ical(raw).walk("VEVENT")
     assert str(event["URL"]) == "https://meet.example/x" and str(event["LOCATION"]) == "Karachi; Gate 2"

@@ -347,7 +347,7 @@ def test_png_logo_is_reencoded_shrunk_stripped_and_served_as_png(client, login, 
     assert response.status_code == 302
     company = db.session.get(Company, member.company_id)
     assert re.fullmatch(r"[0-9a-f]{32}\.png", company.logo_filename)
-    served = client.get(f"/companies/{company.id}/logo")
+    served = client.get(f"/companies/{company.id}/logo", buffered=True)
     assert served.status_code == 200 and served.mimetype == "image/png"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     image = Image.open(BytesIO(served.data))
@@ -360,7 +360,7 @@ def test_jpeg_logo_is_accepted_and_stored_as_png(client, login, member):
     out = BytesIO()
     Image.new("RGB", (300, 200), (10, 20, 30)).save(out, "JPEG")
     assert upload(client, out.getvalue(), "logo.jpg").status_code == 302
-    served = client.get(f"/companies/{member.company_id}/logo")
+    served = client.get(f"/companies/{member.company_id}/logo", buffered=True)
     assert Image.open(BytesIO(served.data)).format == "PNG"
 
 
@@ -420,7 +420,7 @@ def test_logo_of_unverified_company_is_hidden_from_visitors(client, login, app):
     owner = factories.make_user(company=company, owner=True)
     login(owner)
     upload(client, png_bytes())
-    assert client.get(f"/companies/{company.id}/logo").status_code == 200
+    assert client.get(f"/companies/{company.id}/logo", buffered=True).status_code == 200
     client.post("/auth/logout")
     assert client.get(f"/companies/{company.id}/logo").status_code == 404
 

@@ -38,7 +38,7 @@ def app_config(app_config):
 def down_app(app_config, tmp_path):
     """The portal pointed at a database that refuses every connection, same secret key as `app`."""
     if ON_POSTGRES:
-        url = "postgresql+psycopg2://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
+        url = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
     else:
         url = f"sqlite:///{tmp_path / 'no-such-dir' / 'portal.sqlite3'}"  # SQLite cannot create the directory
     app = create_app({**vars_of(TestConfig), **app_config, "SQLALCHEMY_DATABASE_URI": url})

@@ -13,7 +13,6 @@ from flask_login import login_user
 from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
-from portal.engagement.services import confirmed_outcomes
 from portal.extensions import db
 from portal.models import (
     Attachment,
@@ -30,6 +29,8 @@ from portal.models import (
     OutcomeStatus,
 )
 from portal.models.base import utcnow
+from portal.partnerships.panels import interest_box
+from portal.partnerships.services.outcomes import confirmed_outcomes
 from portal.permissions import can_see_listing_company
 
 from .. import factories
@@ -42,19 +43,6 @@ def png_bytes(size=(8, 8)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (120, 80, 40)).save(out, "PNG")
     return out.getvalue()
-
-
-@pytest.fixture
-def client_for(app):
-    """client_for(user): a separate browser logged in as that user, through the real login form."""
-
-    def make(user):
-        client = app.test_client()
-        response = client.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD})
-        assert response.status_code == 302
-        return client
-
-    return make
 
 
 @pytest.fixture
@@ -92,7 +80,7 @@ def mails_to(email) -> list[OutboxMessage]:
 
 
 def express(client, listing, message=MESSAGE, **data):
-    return client.post(f"/deals/listings/{listing.id}/interest", data={"message": message, **data})
+    return client.post(f"/partnerships/listings/{listing.id}/interest", data={"message": message, **data})
 
 
 # --- expressions of interest ------------------------------------------------------------------------
@@ -110,7 +98,7 @@ def test_verified_member_expresses_interest_and_the_listing_company_hears_of_it(
     assert interest.what_we_bring == "6,000 hides a month"
     assert count(Notification, Notification.user_id == member.id) == 1
     [mail] = mails_to(member.email)
-    assert "Kostanay Hides" in mail.body and f"/deals/interests/{interest.id}" in mail.body
+    assert "Kostanay Hides" in mail.body and f"/partnerships/interests/{interest.id}" in mail.body
 
 
 def test_second_open_interest_of_the_same_company_is_refused(client_for, kz_member, listing):
@@ -161,7 +149,7 @@ def test_owner_cannot_express_interest_in_its_own_listing(client_for, member, li
 def test_member_of_an_unverified_company_cannot_express_interest(client_for, listing):
     company = factories.make_company(name="Not Yet Verified", country="KZ", association="KLA")
     user = factories.make_user(email="new@unverified.example", company=company, owner=True)
-    page = client_for(user).get(f"/deals/listings/{listing.id}/interest").get_data(as_text=True)
+    page = client_for(user).get(f"/partnerships/listings/{listing.id}/interest").get_data(as_text=True)
     express(client_for(user), listing)
     assert count(Interest) == 0
     assert "must be verified" in page
@@ -186,7 +174,7 @@ def test_interest_is_sent_for_the_senders_own_company_whatever_the_form_says(cli
 
 def test_a_listing_that_is_not_published_cannot_be_reached_for_interest(client_for, member, kz_member):
     draft = factories.make_live_listing(member.company, "Draft plans", status=ListingStatus.draft)
-    assert client_for(kz_member).get(f"/deals/listings/{draft.id}/interest").status_code == 404
+    assert client_for(kz_member).get(f"/partnerships/listings/{draft.id}/interest").status_code == 404
     assert express(client_for(kz_member), draft).status_code == 404
 
 
@@ -200,10 +188,10 @@ def test_interest_form_keeps_what_was_typed_and_explains_a_short_message(client_
 def test_owner_accepts_interest_which_opens_a_conversation_and_tells_the_sender(client_for, member, kz_member, listing):
     interest = factories.make_interest(listing, kz_member.company, kz_member)
     response = client_for(member).post(
-        f"/deals/interests/{interest.id}/answer", data={"note": "Welcome!", "accept": "Accept"}
+        f"/partnerships/interests/{interest.id}/answer", data={"note": "Welcome!", "accept": "Accept"}
     )
     conversation = db.session.scalar(sa.select(Conversation))
-    assert response.headers["Location"].endswith(f"/deals/conversations/{conversation.id}")
+    assert response.headers["Location"].endswith(f"/partnerships/conversations/{conversation.id}")
     assert (conversation.owner_company_id, conversation.partner_company_id) == (member.company_id, kz_member.company_id)
     db.session.refresh(interest)
     assert interest.status is InterestStatus.accepted and interest.response_note == "Welcome!"
@@ -215,7 +203,9 @@ def test_owner_declines_interest_and_the_sender_is_not_told_an_anonymous_company
     client_for, member, kz_member, anonymous_listing
 ):
     interest = factories.make_interest(anonymous_listing, kz_member.company, kz_member)
-    client_for(member).post(f"/deals/interests/{interest.id}/answer", data={"note": "Not now", "decline": "Decline"})
+    client_for(member).post(
+        f"/partnerships/interests/{interest.id}/answer", data={"note": "Not now", "decline": "Decline"}
+    )
     db.session.refresh(interest)
     assert interest.status is InterestStatus.declined and interest.conversation is None
     [mail] = mails_to(kz_member.email)
@@ -227,7 +217,7 @@ def test_owner_declines_interest_and_the_sender_is_not_told_an_anonymous_company
 def test_only_the_listing_company_can_answer_an_interest(request, client_for, kz_member, listing, who):
     interest = factories.make_interest(listing, kz_member.company, kz_member)
     response = client_for(request.getfixturevalue(who)).post(
-        f"/deals/interests/{interest.id}/answer", data={"accept": "Accept"}
+        f"/partnerships/interests/{interest.id}/answer", data={"accept": "Accept"}
     )
     assert response.status_code in (403, 404)
     db.session.refresh(interest)
@@ -236,7 +226,7 @@ def test_only_the_listing_company_can_answer_an_interest(request, client_for, kz
 
 def test_third_company_cannot_see_an_interest(client_for, outsider, kz_member, listing):
     interest = factories.make_interest(listing, kz_member.company, kz_member)
-    assert client_for(outsider).get(f"/deals/interests/{interest.id}").status_code == 404
+    assert client_for(outsider).get(f"/partnerships/interests/{interest.id}").status_code == 404
 
 
 def test_anonymous_listing_company_stays_hidden_from_the_sender_until_acceptance(
@@ -245,17 +235,17 @@ def test_anonymous_listing_company_stays_hidden_from_the_sender_until_acceptance
     interest = factories.make_interest(anonymous_listing, kz_member.company, kz_member)
     client = client_for(kz_member)
     pages = [
-        client.get(f"/deals/interests/{interest.id}"),
-        client.get("/deals/?box=sent"),
-        client.get(f"/deals/listings/{anonymous_listing.id}/interest"),
+        client.get(f"/partnerships/interests/{interest.id}"),
+        client.get("/partnerships/?box=sent"),
+        client.get(f"/partnerships/listings/{anonymous_listing.id}/interest"),
     ]
     for response in pages:
         assert response.status_code == 200
         assert member.company.name not in response.get_data(as_text=True)
     assert not can_see_listing_company(kz_member, anonymous_listing)
-    client_for(member).post(f"/deals/interests/{interest.id}/answer", data={"accept": "Accept"})
+    client_for(member).post(f"/partnerships/interests/{interest.id}/answer", data={"accept": "Accept"})
     assert can_see_listing_company(kz_member, anonymous_listing)
-    assert member.company.name in client.get(f"/deals/interests/{interest.id}").get_data(as_text=True)
+    assert member.company.name in client.get(f"/partnerships/interests/{interest.id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -274,16 +264,16 @@ def test_who_sees_an_anonymous_listings_company(request, anonymous_listing, view
 
 def test_sender_withdraws_an_open_interest(client_for, kz_member, listing):
     interest = factories.make_interest(listing, kz_member.company, kz_member)
-    client_for(kz_member).post(f"/deals/interests/{interest.id}/withdraw")
+    client_for(kz_member).post(f"/partnerships/interests/{interest.id}/withdraw")
     db.session.refresh(interest)
     assert interest.status is InterestStatus.withdrawn
 
 
 def test_owner_closes_a_listing_to_new_interest_and_an_outsider_cannot(client_for, member, outsider, listing):
-    assert client_for(outsider).post(f"/deals/listings/{listing.id}/close-interest").status_code == 404
+    assert client_for(outsider).post(f"/partnerships/listings/{listing.id}/close-interest").status_code == 404
     db.session.refresh(listing)
     assert listing.closed_at is None
-    client_for(member).post(f"/deals/listings/{listing.id}/close-interest")
+    client_for(member).post(f"/partnerships/listings/{listing.id}/close-interest")
     db.session.refresh(listing)
     assert listing.closed_at is not None
     express(client_for(outsider), listing)
@@ -295,14 +285,14 @@ def test_interest_box_shows_the_owner_how_many_interests_the_listing_drew(app, m
     factories.make_interest(listing, outsider.company, status="declined")
     with app.test_request_context():
         login_user(member)
-        html = render_template("engagement/_interest_box.html", listing=listing)
+        html = render_template("partnerships/_interest_box.html", listing=listing, interest_box=interest_box(listing))
     assert "drawn 2 expressions of interest" in html and "1 waiting for your answer" in html
 
 
 def test_inbox_counts_interests_waiting_for_an_answer(client_for, member, kz_member, outsider, listing):
     factories.make_interest(listing, kz_member.company)
     factories.make_interest(listing, outsider.company)
-    html = client_for(member).get("/deals/").get_data(as_text=True)
+    html = client_for(member).get("/partnerships/").get_data(as_text=True)
     assert re.search(r"Interests received\s*<span[^>]*>2</span>", html)
     assert "Kostanay Hides" in html and "Almaty Outsider Leather" in html
 
@@ -312,43 +302,46 @@ def test_inbox_counts_interests_waiting_for_an_answer(client_for, member, kz_mem
 
 def test_parties_exchange_messages_with_unread_counts_until_read(client_for, member, kz_member, deal):
     kz, pk = client_for(kz_member), client_for(member)
-    kz.post(f"/deals/conversations/{deal.id}/messages", data={"body": "Salam! When can we visit?"})
-    assert re.search(r"Conversations\s*<span[^>]*>1</span>", pk.get("/deals/").get_data(as_text=True))
-    page = pk.get(f"/deals/conversations/{deal.id}").get_data(as_text=True)
+    kz.post(f"/partnerships/conversations/{deal.id}/messages", data={"body": "Salam! When can we visit?"})
+    assert re.search(r"Conversations\s*<span[^>]*>1</span>", pk.get("/partnerships/").get_data(as_text=True))
+    page = pk.get(f"/partnerships/conversations/{deal.id}").get_data(as_text=True)
     assert "Salam! When can we visit?" in page and ">new<" in page
-    assert not re.search(r"Conversations\s*<span", pk.get("/deals/").get_data(as_text=True))
-    assert not re.search(r"Conversations\s*<span", kz.get("/deals/").get_data(as_text=True))  # own message
+    assert not re.search(r"Conversations\s*<span", pk.get("/partnerships/").get_data(as_text=True))
+    assert not re.search(r"Conversations\s*<span", kz.get("/partnerships/").get_data(as_text=True))  # own message
 
 
 def test_mark_all_as_read_clears_unread_counts(client_for, member, kz_member, deal):
-    client_for(kz_member).post(f"/deals/conversations/{deal.id}/messages", data={"body": "Hello"})
+    client_for(kz_member).post(f"/partnerships/conversations/{deal.id}/messages", data={"body": "Hello"})
     pk = client_for(member)
-    pk.post("/deals/conversations/read")
-    assert not re.search(r"Conversations\s*<span", pk.get("/deals/").get_data(as_text=True))
+    pk.post("/partnerships/conversations/read")
+    assert not re.search(r"Conversations\s*<span", pk.get("/partnerships/").get_data(as_text=True))
 
 
 def test_empty_message_is_refused_with_a_reason(client_for, kz_member, deal):
-    response = client_for(kz_member).post(f"/deals/conversations/{deal.id}/messages", data={"body": "  "})
+    response = client_for(kz_member).post(f"/partnerships/conversations/{deal.id}/messages", data={"body": "  "})
     assert response.status_code == 400 and "Write a message or attach a file" in response.get_data(as_text=True)
     assert count(Message) == 0
 
 
 def test_third_company_can_neither_read_nor_write_in_a_conversation(client_for, outsider, kz_member, deal):
-    client_for(kz_member).post(f"/deals/conversations/{deal.id}/messages", data={"body": "Private terms"})
+    client_for(kz_member).post(f"/partnerships/conversations/{deal.id}/messages", data={"body": "Private terms"})
     client = client_for(outsider)
-    assert client.get(f"/deals/conversations/{deal.id}").status_code == 404
-    assert client.post(f"/deals/conversations/{deal.id}/messages", data={"body": "Let me in"}).status_code == 404
-    assert "Private terms" not in client.get("/deals/?box=conversations").get_data(as_text=True)
+    assert client.get(f"/partnerships/conversations/{deal.id}").status_code == 404
+    assert client.post(f"/partnerships/conversations/{deal.id}/messages", data={"body": "Let me in"}).status_code == 404
+    assert "Private terms" not in client.get("/partnerships/?box=conversations").get_data(as_text=True)
     assert count(Message) == 1
 
 
 @pytest.mark.parametrize("viewer", ["pta_staff", "admin"])
 def test_staff_and_admins_cannot_read_conversations(request, client_for, deal, viewer):
-    assert client_for(request.getfixturevalue(viewer)).get(f"/deals/conversations/{deal.id}").status_code in (403, 404)
+    assert client_for(request.getfixturevalue(viewer)).get(f"/partnerships/conversations/{deal.id}").status_code in (
+        403,
+        404,
+    )
 
 
 def test_visitor_is_sent_to_log_in(client, deal):
-    response = client.get(f"/deals/conversations/{deal.id}")
+    response = client.get(f"/partnerships/conversations/{deal.id}")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
@@ -357,7 +350,7 @@ def test_visitor_is_sent_to_log_in(client, deal):
 
 def upload(client, conversation, data: bytes, name: str, body="See attached"):
     return client.post(
-        f"/deals/conversations/{conversation.id}/messages",
+        f"/partnerships/conversations/{conversation.id}/messages",
         data={"body": body, "attachment": (io.BytesIO(data), name)},
         content_type="multipart/form-data",
     )
@@ -371,7 +364,7 @@ def test_pdf_is_stored_outside_static_under_a_random_name_and_served_to_the_part
     path = Path(app.config["UPLOAD_DIR"]) / "attachments" / item.stored_name
     assert re.fullmatch(r"[0-9a-f]{32}", item.stored_name) and path.read_bytes() == PDF
     assert "static" not in str(path.relative_to(app.config["UPLOAD_DIR"]))
-    response = client_for(member).get(f"/deals/attachments/{item.id}")
+    response = client_for(member).get(f"/partnerships/attachments/{item.id}", buffered=True)
     assert response.status_code == 200 and response.data == PDF
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -383,7 +376,10 @@ def test_image_is_served_with_the_type_its_content_shows_whatever_its_name(clien
     upload(client_for(kz_member), deal, png_bytes(), "photo.pdf")
     item = db.session.scalar(sa.select(Attachment))
     assert (item.content_type, item.original_name) == ("image/png", "photo.png")
-    assert client_for(member).get(f"/deals/attachments/{item.id}").headers["Content-Type"] == "image/png"
+    assert (
+        client_for(member).get(f"/partnerships/attachments/{item.id}", buffered=True).headers["Content-Type"]
+        == "image/png"
+    )
 
 
 def test_html_disguised_as_pdf_is_refused(app, client_for, kz_member, deal):
@@ -404,8 +400,8 @@ def test_attachment_over_the_size_limit_is_refused(app, client_for, kz_member, d
 def test_third_company_and_visitors_cannot_download_an_attachment(client, client_for, outsider, kz_member, deal):
     upload(client_for(kz_member), deal, PDF, "terms.pdf")
     item = db.session.scalar(sa.select(Attachment))
-    assert client_for(outsider).get(f"/deals/attachments/{item.id}").status_code == 404
-    assert client.get(f"/deals/attachments/{item.id}").status_code == 302  # to the login page
+    assert client_for(outsider).get(f"/partnerships/attachments/{item.id}").status_code == 404
+    assert client.get(f"/partnerships/attachments/{item.id}").status_code == 302  # to the login page
 
 
 # --- meetings -------------------------------------------------------------------------------------
@@ -414,7 +410,7 @@ def test_third_company_and_visitors_cannot_download_an_attachment(client, client
 def propose(client, conversation, day=None, time="10:00", timezone="Asia/Karachi", **data):
     day = day or (date.today() + timedelta(days=7)).isoformat()
     return client.post(
-        f"/deals/conversations/{conversation.id}/meetings",
+        f"/partnerships/conversations/{conversation.id}/meetings",
         data={"day": day, "time": time, "timezone": timezone, "duration": "60", **data},
     )
 
@@ -457,11 +453,11 @@ def test_other_party_accepts_and_both_download_a_valid_ics(client_for, member, k
         online_url="https://meet.example/x",
     )
     meeting = db.session.scalar(sa.select(Meeting))
-    client_for(member).post(f"/deals/meetings/{meeting.id}/answer", data={"accept": "Accept"})
+    client_for(member).post(f"/partnerships/meetings/{meeting.id}/answer", data={"accept": "Accept"})
     db.session.refresh(meeting)
     assert meeting.status is MeetingStatus.accepted
     for user in (member, kz_member):
-        response = client_for(user).get(f"/deals/meetings/{meeting.id}/calendar.ics")
+        response = client_for(user).get(f"/partnerships/meetings/{meeting.id}/calendar.ics")
         assert response.status_code == 200 and response.mimetype == "text/calendar"
     text = response.get_data(as_text=True)
     unfolded = text.replace("\r\n ", "")
@@ -479,8 +475,8 @@ def test_ics_folding_never_splits_a_character(client_for, member, kz_member, dea
     place = "Шымкент Былғары " * 10
     propose(client_for(kz_member), deal, place=place)
     meeting = db.session.scalar(sa.select(Meeting))
-    client_for(member).post(f"/deals/meetings/{meeting.id}/answer", data={"accept": "Accept"})
-    raw = client_for(member).get(f"/deals/meetings/{meeting.id}/calendar.ics").get_data()
+    client_for(member).post(f"/partnerships/meetings/{meeting.id}/answer", data={"accept": "Accept"})
+    raw = client_for(member).get(f"/partnerships/meetings/{meeting.id}/calendar.ics").get_data()
     parts = raw.split(b"\r\n")
     assert all(len(part) <= 75 for part in parts)
     assert all(part.decode() for part in parts if part)  # each folded line is whole UTF-8 characters
@@ -491,7 +487,7 @@ def test_proposer_cannot_accept_its_own_proposal(client_for, kz_member, deal):
     client = client_for(kz_member)
     propose(client, deal, place="Almaty")
     meeting = db.session.scalar(sa.select(Meeting))
-    client.post(f"/deals/meetings/{meeting.id}/answer", data={"accept": "Accept"})
+    client.post(f"/partnerships/meetings/{meeting.id}/answer", data={"accept": "Accept"})
     db.session.refresh(meeting)
     assert meeting.status is MeetingStatus.proposed
 
@@ -500,7 +496,7 @@ def test_ics_is_only_for_an_agreed_meeting(client_for, kz_member, deal):
     client = client_for(kz_member)
     propose(client, deal, place="Almaty")
     meeting = db.session.scalar(sa.select(Meeting))
-    assert client.get(f"/deals/meetings/{meeting.id}/calendar.ics").status_code == 404
+    assert client.get(f"/partnerships/meetings/{meeting.id}/calendar.ics").status_code == 404
 
 
 def test_other_time_proposed_instead_supersedes_the_first(client_for, member, kz_member, deal):
@@ -508,7 +504,7 @@ def test_other_time_proposed_instead_supersedes_the_first(client_for, member, kz
     first = db.session.scalar(sa.select(Meeting))
     day = (date.today() + timedelta(days=9)).isoformat()
     response = client_for(member).post(
-        f"/deals/meetings/{first.id}/counter",
+        f"/partnerships/meetings/{first.id}/counter",
         data={
             "day": day,
             "time": "15:30",
@@ -531,12 +527,12 @@ def test_other_time_proposed_instead_supersedes_the_first(client_for, member, kz
 def test_third_company_cannot_propose_answer_or_download_meetings(client_for, outsider, member, kz_member, deal):
     propose(client_for(kz_member), deal, place="Almaty")
     meeting = db.session.scalar(sa.select(Meeting))
-    client_for(member).post(f"/deals/meetings/{meeting.id}/answer", data={"accept": "Accept"})
+    client_for(member).post(f"/partnerships/meetings/{meeting.id}/answer", data={"accept": "Accept"})
     client = client_for(outsider)
     assert propose(client, deal, place="Here").status_code == 404
-    assert client.post(f"/deals/meetings/{meeting.id}/answer", data={"decline": "Decline"}).status_code == 404
-    assert client.post(f"/deals/meetings/{meeting.id}/cancel").status_code == 404
-    assert client.get(f"/deals/meetings/{meeting.id}/calendar.ics").status_code == 404
+    assert client.post(f"/partnerships/meetings/{meeting.id}/answer", data={"decline": "Decline"}).status_code == 404
+    assert client.post(f"/partnerships/meetings/{meeting.id}/cancel").status_code == 404
+    assert client.get(f"/partnerships/meetings/{meeting.id}/calendar.ics").status_code == 404
     db.session.refresh(meeting)
     assert meeting.status is MeetingStatus.accepted and count(Meeting) == 1
 
@@ -545,7 +541,9 @@ def test_third_company_cannot_propose_answer_or_download_meetings(client_for, ou
 
 
 def record(client, conversation, kind="training_delivered", value="12000"):
-    return client.post(f"/deals/conversations/{conversation.id}/outcomes", data={"kind": kind, "value_usd": value})
+    return client.post(
+        f"/partnerships/conversations/{conversation.id}/outcomes", data={"kind": kind, "value_usd": value}
+    )
 
 
 def test_outcome_recorded_by_one_and_confirmed_by_the_other_counts(client_for, member, kz_member, deal):
@@ -553,7 +551,7 @@ def test_outcome_recorded_by_one_and_confirmed_by_the_other_counts(client_for, m
     outcome = db.session.scalar(sa.select(Outcome))
     assert confirmed_outcomes()["count"] == 0
     assert any("confirm" in m.subject.lower() for m in mails_to(member.email))
-    client_for(member).post(f"/deals/outcomes/{outcome.id}/confirm")
+    client_for(member).post(f"/partnerships/outcomes/{outcome.id}/confirm")
     db.session.refresh(outcome)
     assert outcome.status is OutcomeStatus.confirmed and outcome.confirmed_by_company_id == member.company_id
     stats = confirmed_outcomes()
@@ -565,7 +563,7 @@ def test_a_company_cannot_confirm_its_own_outcome(client_for, kz_member, deal):
     client = client_for(kz_member)
     record(client, deal)
     outcome = db.session.scalar(sa.select(Outcome))
-    client.post(f"/deals/outcomes/{outcome.id}/confirm")
+    client.post(f"/partnerships/outcomes/{outcome.id}/confirm")
     db.session.refresh(outcome)
     assert outcome.status is OutcomeStatus.recorded
 
@@ -574,7 +572,7 @@ def test_third_company_cannot_confirm_or_record_outcomes(client_for, outsider, k
     record(client_for(kz_member), deal)
     outcome = db.session.scalar(sa.select(Outcome))
     client = client_for(outsider)
-    assert client.post(f"/deals/outcomes/{outcome.id}/confirm").status_code == 404
+    assert client.post(f"/partnerships/outcomes/{outcome.id}/confirm").status_code == 404
     assert record(client, deal, kind="trade_contract").status_code == 404
     db.session.refresh(outcome)
     assert outcome.status is OutcomeStatus.recorded and count(Outcome) == 1
@@ -583,7 +581,7 @@ def test_third_company_cannot_confirm_or_record_outcomes(client_for, outsider, k
 def test_disputed_outcome_is_not_counted(client_for, member, kz_member, deal):
     record(client_for(kz_member), deal)
     outcome = db.session.scalar(sa.select(Outcome))
-    client_for(member).post(f"/deals/outcomes/{outcome.id}/dispute", data={"reason": "Training has not started"})
+    client_for(member).post(f"/partnerships/outcomes/{outcome.id}/dispute", data={"reason": "Training has not started"})
     db.session.refresh(outcome)
     assert outcome.status is OutcomeStatus.disputed and outcome.dispute_reason == "Training has not started"
     assert confirmed_outcomes()["count"] == 0
@@ -591,7 +589,7 @@ def test_disputed_outcome_is_not_counted(client_for, member, kz_member, deal):
 
 def test_confirmed_outcomes_are_counted_for_either_companys_association(client_for, member, kz_member, deal):
     record(client_for(member), deal, kind="trade_contract", value="50000")
-    client_for(kz_member).post(f"/deals/outcomes/{db.session.scalar(sa.select(Outcome.id))}/confirm")
+    client_for(kz_member).post(f"/partnerships/outcomes/{db.session.scalar(sa.select(Outcome.id))}/confirm")
     pta, kla = factories.association("PTA"), factories.association("KLA")
     assert confirmed_outcomes(pta.id)["value_usd"] == confirmed_outcomes(kla.id)["value_usd"] == 50000
     assert confirmed_outcomes(max(pta.id, kla.id) + 1)["count"] == 0
@@ -614,8 +612,9 @@ def digest(runner):
 
 
 def test_new_messages_are_not_emailed_one_by_one(client_for, member, kz_member, deal):
-    client_for(kz_member).post(f"/deals/conversations/{deal.id}/messages", data={"body": "First"})
-    assert mails_to(member.email) == []
+    response = client_for(kz_member).post(f"/partnerships/conversations/{deal.id}/messages", data={"body": "First"})
+    assert response.status_code == 302 and count(Message) == 1  # the message went in...
+    assert mails_to(member.email) == []  # ...and no email went out for it
 
 
 def test_digest_mails_each_user_once_with_all_unread_messages_and_only_once(
@@ -624,22 +623,22 @@ def test_digest_mails_each_user_once_with_all_unread_messages_and_only_once(
     colleague = factories.make_user(email="colleague@tannery.example", company=member.company, name="Bilal")
     kz = client_for(kz_member)
     for body in ("First question", "Second question"):
-        kz.post(f"/deals/conversations/{deal.id}/messages", data={"body": body})
+        kz.post(f"/partnerships/conversations/{deal.id}/messages", data={"body": body})
     assert "Sent 2 message digests" in digest(runner)
     for user in (member, colleague):
         [mail] = mails_to(user.email)
         assert "First question" in mail.body and "Second question" in mail.body
-        assert f"http://localhost/deals/conversations/{deal.id}" in mail.body
+        assert f"http://localhost/partnerships/conversations/{deal.id}" in mail.body
     assert mails_to(kz_member.email) == []  # nobody is told of their own messages
     assert "Sent 0 message digests" in digest(runner)
 
 
 def test_digest_skips_messages_already_read_and_waits_for_fresh_ones(runner, client_for, member, kz_member, deal):
     kz = client_for(kz_member)
-    kz.post(f"/deals/conversations/{deal.id}/messages", data={"body": "Read on the site"})
-    client_for(member).get(f"/deals/conversations/{deal.id}")
+    kz.post(f"/partnerships/conversations/{deal.id}/messages", data={"body": "Read on the site"})
+    client_for(member).get(f"/partnerships/conversations/{deal.id}")
     assert "Sent 0" in digest(runner)
-    kz.post(f"/deals/conversations/{deal.id}/messages", data={"body": "Just now"})
+    kz.post(f"/partnerships/conversations/{deal.id}/messages", data={"body": "Just now"})
     assert "Sent 0" in runner.invoke(args=["messages", "send-digests"]).output  # younger than 5 minutes
     assert mails_to(member.email) == []
 
@@ -648,7 +647,27 @@ def test_dashboard_shows_interests_to_answer_and_unread_messages(
     client_for, member, kz_member, outsider, listing, deal
 ):
     factories.make_interest(listing, outsider.company)
-    client_for(kz_member).post(f"/deals/conversations/{deal.id}/messages", data={"body": "Hello"})
+    client_for(kz_member).post(f"/partnerships/conversations/{deal.id}/messages", data={"body": "Hello"})
     html = client_for(member).get("/dashboard").get_data(as_text=True)
     assert re.search(r"waiting for your answer: <strong>1</strong>", html)
     assert re.search(r"Unread messages: <strong>1</strong>", html)
+
+
+# --- refusals: one answer for each kind (portal/rules.py) ------------------------------------------
+
+
+def test_a_refused_answer_rolls_back_flashes_the_reason_and_goes_back(client_for, member, kz_member, listing):
+    interest = factories.make_interest(listing, kz_member.company, kz_member, status="declined")
+    owner = client_for(member)
+    response = owner.post(f"/partnerships/interests/{interest.id}/answer", data={"accept": "Accept"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/partnerships/interests/{interest.id}"
+    assert "already answered or withdrawn" in owner.get(response.headers["Location"]).get_data(as_text=True)
+    assert count(Conversation) == 0
+
+
+def test_the_listing_company_sees_an_interest_but_may_not_withdraw_it(client_for, member, kz_member, listing):
+    interest = factories.make_interest(listing, kz_member.company, kz_member)
+    assert client_for(member).post(f"/partnerships/interests/{interest.id}/withdraw").status_code == 403
+    db.session.refresh(interest)
+    assert interest.is_open

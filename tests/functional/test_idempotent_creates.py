@@ -38,7 +38,7 @@ def count(model) -> int:
 
 
 @pytest.fixture(params=["listing", "interest", "message", "outcome"])
-def create(request, app, member, kz_member):
+def create(request, app, member, kz_member, client_for):
     """(the form, a function that makes a logged-in client for the user who sends it)."""
     if request.param == "listing":
         user = member
@@ -48,7 +48,7 @@ def create(request, app, member, kz_member):
         user = kz_member
         if request.param == "interest":
             message = "We are a hide collector in Kostanay and would like to learn chrome tanning."
-            path = f"/deals/listings/{listing.id}/interest"
+            path = f"/partnerships/listings/{listing.id}/interest"
 
             def withdraw_all():
                 db.session.execute(sa.update(Interest).values(status=InterestStatus.withdrawn))
@@ -59,7 +59,7 @@ def create(request, app, member, kz_member):
             conversation = factories.make_interest(
                 listing, kz_member.company, kz_member, status="accepted"
             ).conversation
-            page = f"/deals/conversations/{conversation.id}"
+            page = f"/partnerships/conversations/{conversation.id}"
             if request.param == "message":
                 form = Create(
                     Message, page, f"{page}/messages", "messageform-token", lambda n: {"body": f"Hello number {n}"}
@@ -73,13 +73,7 @@ def create(request, app, member, kz_member):
                     lambda n: {"kind": KINDS[n], "value_usd": "9"},
                 )
 
-    def client_for():
-        client = app.test_client()
-        response = client.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD})
-        assert response.status_code == 302
-        return client
-
-    return form, client_for
+    return form, lambda: client_for(user)
 
 
 def token_of(client, form: Create) -> str:

@@ -10,7 +10,6 @@ from portal.models import Company
 
 from .test_companies import profile_form
 from .test_import import COMPANY, LISTING, ROSTER, jsonl, table_counts, upload, write
-from .test_listings import client_for
 
 
 def refused(response, *problems):
@@ -24,7 +23,7 @@ def refused(response, *problems):
 # --- the import upload: per-line problems, never a crash ------------------------------------------------
 
 
-def test_deeply_nested_json_and_huge_numbers_are_per_line_problems(app, admin):
+def test_deeply_nested_json_and_huge_numbers_are_per_line_problems(app, client_for, admin):
     before = table_counts()
     lines = jsonl(
         COMPANY,
@@ -34,7 +33,7 @@ def test_deeply_nested_json_and_huge_numbers_are_per_line_problems(app, admin):
         LISTING,
     )
     refused(
-        upload(client_for(app, admin), lines),
+        upload(client_for(admin), lines),
         "line 2: json: nested too deeply",
         "line 3: json: nested more than 20 levels deep",
         "line 4: json: a number is too long",
@@ -43,42 +42,42 @@ def test_deeply_nested_json_and_huge_numbers_are_per_line_problems(app, admin):
     assert table_counts() == before
 
 
-def test_csv_field_over_the_csv_module_limit_is_a_per_line_problem(app, admin):
+def test_csv_field_over_the_csv_module_limit_is_a_per_line_problem(app, client_for, admin):
     long_row = 'pk-r3,Long Tannery,PK,Lahore,PTA,PTA-0103,,"' + "x" * 140_000 + '"\n'
-    html = refused(upload(client_for(app, admin), [ROSTER + long_row], name="roster.csv"), "line 5: csv: field larger")
+    html = refused(upload(client_for(admin), [ROSTER + long_row], name="roster.csv"), "line 5: csv: field larger")
     assert "line 2" not in html  # the good rows before it are fine
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Company)) == 0
 
 
-def test_nul_bytes_are_refused_in_json_lines(app, admin):
+def test_nul_bytes_are_refused_in_json_lines(app, client_for, admin):
     lines = jsonl(COMPANY, json.dumps({**LISTING, "ref": "t-002"}).replace("Wet-blue", "Wet\x00blue"))
     escaped = jsonl({**COMPANY, "ref": "kz-c02", "name": "Aktobe\u0000Hides"})
     refused(
-        upload(client_for(app, admin), lines + escaped),
+        upload(client_for(admin), lines + escaped),
         "line 2: file: contains a NUL byte",
         "line 3: record: contains a NUL character",
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Company)) == 0
 
 
-def test_nul_bytes_are_refused_in_csv(app, admin):
+def test_nul_bytes_are_refused_in_csv(app, client_for, admin):
     roster = ROSTER.replace("Sialkot Gloves", "Sialkot\x00Gloves")
-    refused(upload(client_for(app, admin), [roster], name="roster.csv"), "line 4: file: contains a NUL byte")
+    refused(upload(client_for(admin), [roster], name="roster.csv"), "line 4: file: contains a NUL byte")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Company)) == 0
 
 
-def test_line_breaks_in_imported_names_are_refused_but_descriptions_keep_theirs(app, admin):
+def test_line_breaks_in_imported_names_are_refused_but_descriptions_keep_theirs(app, client_for, admin):
     refused(
-        upload(client_for(app, admin), jsonl({**COMPANY, "name": "Aktobe\r\nBcc: all@evil.example"})),
+        upload(client_for(admin), jsonl({**COMPANY, "name": "Aktobe\r\nBcc: all@evil.example"})),
         "line 1: name: must be one line of text",
     )
-    response = upload(client_for(app, admin), jsonl({**COMPANY, "description": "Hides.\nAnd skins."}))
+    response = upload(client_for(admin), jsonl({**COMPANY, "description": "Hides.\nAnd skins."}))
     assert response.status_code == 200
     assert db.session.scalar(sa.select(Company.description)) == "Hides.\nAnd skins."
 
 
-def test_800000_bad_lines_show_the_first_200_problems_and_the_count(app, admin):
-    response = upload(client_for(app, admin), ["x\n"] * 800_000)
+def test_800000_bad_lines_show_the_first_200_problems_and_the_count(app, client_for, admin):
+    response = upload(client_for(admin), ["x\n"] * 800_000)
     html = refused(response, "these 800000 problem(s)", "The first 200 of 800000 problems")
     assert html.count('<li dir="auto">') == 200
     assert "line 1: json:" in html and "line 200: json:" in html and "line 201: json:" not in html

@@ -14,35 +14,9 @@ from portal.models import (
     ListingStatus,
     Notification,
     OutboxMessage,
-    base,
 )
-from portal.models import listing as listing_module
 
 from .. import factories
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """A frozen clock: every `utcnow()` the listing code reads answers `clock.now`."""
-
-    class Clock:
-        now = base.utcnow().replace(microsecond=0)
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    frozen = Clock()
-    for module in (base, listing_module):
-        monkeypatch.setattr(module, "utcnow", lambda: frozen.now)
-    return frozen
-
-
-def client_for(app, user):
-    """A separate browser logged in as `user` (for tests where several people act)."""
-    browser = app.test_client()
-    response = browser.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD})
-    assert response.status_code == 302
-    return browser
 
 
 def form_data(**over):
@@ -322,10 +296,10 @@ def test_expire_command_reminds_once_then_expires_on_time(app, runner, member, c
     assert db.session.scalar(sa.select(AuditLog.actor_id).where(AuditLog.action == "listing.expire")) is None
 
 
-def test_lifetime_comes_from_the_admin_setting(app, client, member, pta_staff, clock):
+def test_lifetime_comes_from_the_admin_setting(app, client, client_for, member, pta_staff, clock):
     app.config["LISTING_LIFETIME_DAYS"] = 30
     listing = factories.make_listing(member.company, status="submitted")
-    client_for(app, pta_staff).post(
+    client_for(pta_staff).post(
         f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": listing.version}
     )
     db.session.refresh(listing)
@@ -371,24 +345,26 @@ def test_renew_after_expiry_puts_the_listing_back_online(client, login, member, 
         ("admin", True),
     ],
 )
-def test_unpublished_listing_is_seen_only_by_owner_its_staff_and_admins(request, app, member, viewer, sees):
+def test_unpublished_listing_is_seen_only_by_owner_its_staff_and_admins(request, app, client_for, member, viewer, sees):
     listing = factories.make_listing(member.company, status="submitted", title="Pending offer")
-    browser = client_for(app, request.getfixturevalue(viewer)) if viewer else app.test_client()
+    browser = client_for(request.getfixturevalue(viewer)) if viewer else app.test_client()
     response = browser.get(f"/listings/{listing.id}")
     assert response.status_code == (200 if sees else 404)
 
 
-def test_anonymous_listing_hides_the_company_from_visitors_and_other_members(app, member, kz_member, pta_staff):
+def test_anonymous_listing_hides_the_company_from_visitors_and_other_members(
+    app, client_for, member, kz_member, pta_staff
+):
     member.company.website = "https://secret-tannery.example"
     listing = factories.make_listing(member.company, status="published", anonymous=True, title="Discreet offer")
     name = member.company.name
-    for browser in (app.test_client(), client_for(app, kz_member)):
+    for browser in (app.test_client(), client_for(kz_member)):
         for page in (f"/listings/{listing.id}", "/listings/"):
             html = browser.get(page).get_data(as_text=True)
             assert "Discreet offer" in html and name not in html and "secret-tannery" not in html
             assert "A PTA member company in Pakistan" in html
     for insider in (member, pta_staff):
-        assert name in client_for(app, insider).get(f"/listings/{listing.id}").get_data(as_text=True)
+        assert name in client_for(insider).get(f"/listings/{listing.id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -480,9 +456,9 @@ def test_index_shows_summary_or_the_start_of_the_description(client, member):
 # --- flags --------------------------------------------------------------------------------------------
 
 
-def test_member_flags_a_live_listing_once(app, member, kz_member):
+def test_member_flags_a_live_listing_once(app, client_for, member, kz_member):
     listing = factories.make_listing(member.company, status="published")
-    browser = client_for(app, kz_member)
+    browser = client_for(kz_member)
     reason = {"reason": "This company is not a tannery at all."}
     assert browser.post(f"/listings/{listing.id}/flag", data=reason).status_code == 302
     response = browser.post(f"/listings/{listing.id}/flag", data=reason, follow_redirects=True)
@@ -490,18 +466,18 @@ def test_member_flags_a_live_listing_once(app, member, kz_member):
     assert count(ListingFlag) == 1
 
 
-def test_owner_and_staff_cannot_flag_and_visitors_must_log_in(app, client, member, pta_staff):
+def test_owner_and_staff_cannot_flag_and_visitors_must_log_in(app, client, client_for, member, pta_staff):
     listing = factories.make_listing(member.company, status="published")
     reason = {"reason": "Something is wrong with it."}
-    assert client_for(app, member).post(f"/listings/{listing.id}/flag", data=reason).status_code == 403
-    assert client_for(app, pta_staff).post(f"/listings/{listing.id}/flag", data=reason).status_code == 403
+    assert client_for(member).post(f"/listings/{listing.id}/flag", data=reason).status_code == 403
+    assert client_for(pta_staff).post(f"/listings/{listing.id}/flag", data=reason).status_code == 403
     assert "/auth/login" in client.post(f"/listings/{listing.id}/flag", data=reason).headers["Location"]
     assert count(ListingFlag) == 0
 
 
-def test_flag_needs_a_reason(app, member, kz_member):
+def test_flag_needs_a_reason(app, client_for, member, kz_member):
     listing = factories.make_listing(member.company, status="published")
-    response = client_for(app, kz_member).post(f"/listings/{listing.id}/flag", data={"reason": "bad"})
+    response = client_for(kz_member).post(f"/listings/{listing.id}/flag", data={"reason": "bad"})
     assert response.status_code == 400 and count(ListingFlag) == 0
 
 

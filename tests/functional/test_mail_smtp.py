@@ -74,18 +74,19 @@ def test_interest_notification_arrives_over_smtp(client, login, smtp, member, kz
     listing = factories.make_live_listing(member.company, "Chrome tanning training in Karachi", type="training")
     login(kz_member)
     client.post(
-        f"/deals/listings/{listing.id}/interest", data={"message": "We would like to send four technicians in October."}
+        f"/partnerships/listings/{listing.id}/interest",
+        data={"message": "We would like to send four technicians in October."},
     )
     [message] = smtp.to(member.email)
     assert "Chrome tanning training in Karachi" in message["Subject"]
-    assert "Kostanay Hides" in body(message) and "http://localhost/deals/interests/" in body(message)
+    assert "Kostanay Hides" in body(message) and "http://localhost/partnerships/interests/" in body(message)
 
 
 def test_message_digest_arrives_over_smtp(app, client, login, runner, smtp, member, kz_member):
     listing = factories.make_live_listing(member.company, "Chrome tanning training in Karachi", type="training")
     conversation = factories.make_interest(listing, kz_member.company, kz_member, status="accepted").conversation
     login(kz_member)
-    client.post(f"/deals/conversations/{conversation.id}/messages", data={"body": "Can we start on 6 October?"})
+    client.post(f"/partnerships/conversations/{conversation.id}/messages", data={"body": "Can we start on 6 October?"})
     assert smtp.to(member.email) == []  # no email per message
     result = runner.invoke(args=["messages", "send-digests", "--min-age", "0"])
     assert result.exit_code == 0, result.output

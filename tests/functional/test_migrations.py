@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
-from config import TestConfig
+from config import TestConfig, database_url
 from portal import create_app
 from portal.extensions import db
 
@@ -19,7 +19,7 @@ from ..conftest import vars_of
 
 @pytest.fixture
 def fresh_database_url(tmp_path):
-    base = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    base = database_url(os.environ.get("PORTAL_TEST_DATABASE_URL"))
     if not base:
         yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
         return

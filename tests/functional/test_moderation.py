@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.models import AuditLog, Listing, ListingFlag, ListingRevision, ListingStatus, Notification, OutboxMessage
 
 from .. import factories
-from .test_listings import client_for, form_data
+from .test_listings import form_data
 
 
 def count(model, *where):
@@ -33,9 +33,9 @@ def pick(listing) -> str:
 # --- decisions ----------------------------------------------------------------------------------------
 
 
-def test_staff_approval_publishes_audits_and_notifies_the_owner(app, member, pta_staff):
+def test_staff_approval_publishes_audits_and_notifies_the_owner(app, client_for, member, pta_staff):
     listing = factories.make_listing(member.company, status="submitted", title="Chrome recovery know-how")
-    response = client_for(app, pta_staff).post(
+    response = client_for(pta_staff).post(
         f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen(listing)}
     )
     assert response.status_code == 302
@@ -49,9 +49,9 @@ def test_staff_approval_publishes_audits_and_notifies_the_owner(app, member, pta
     assert count(Notification, Notification.user_id == member.id) == 1
 
 
-def test_member_can_never_publish_their_own_listing(app, member):
+def test_member_can_never_publish_their_own_listing(app, client_for, member):
     listing = factories.make_listing(member.company, status="submitted")
-    browser = client_for(app, member)
+    browser = client_for(member)
     assert (
         browser.post(
             f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen(listing)}
@@ -63,9 +63,9 @@ def test_member_can_never_publish_their_own_listing(app, member):
     assert status_of(listing) is ListingStatus.submitted
 
 
-def test_pta_staff_cannot_see_or_decide_on_a_kla_members_listing(app, kz_member, pta_staff):
+def test_pta_staff_cannot_see_or_decide_on_a_kla_members_listing(app, client_for, kz_member, pta_staff):
     listing = factories.make_listing(kz_member.company, status="submitted", title="Kostanay request")
-    browser = client_for(app, pta_staff)
+    browser = client_for(pta_staff)
     assert browser.get(f"/staff/listings/{listing.id}").status_code == 404
     assert (
         browser.post(
@@ -78,20 +78,20 @@ def test_pta_staff_cannot_see_or_decide_on_a_kla_members_listing(app, kz_member,
     assert status_of(listing) is ListingStatus.submitted
 
 
-def test_bulk_with_one_foreign_listing_changes_nothing(app, member, kz_member, pta_staff):
+def test_bulk_with_one_foreign_listing_changes_nothing(app, client_for, member, kz_member, pta_staff):
     own = factories.make_listing(member.company, status="submitted")
     foreign = factories.make_listing(kz_member.company, status="submitted")
-    response = client_for(app, pta_staff).post(
+    response = client_for(pta_staff).post(
         "/staff/listings/bulk", data={"ids": [pick(own), pick(foreign)], "action": "approve"}
     )
     assert response.status_code == 404
     assert status_of(own) is ListingStatus.submitted and status_of(foreign) is ListingStatus.submitted
 
 
-def test_admin_sees_every_queue_but_does_not_decide(app, member, kz_member, admin):
+def test_admin_sees_every_queue_but_does_not_decide(app, client_for, member, kz_member, admin):
     factories.make_listing(member.company, status="submitted", title="Sialkot offer")
     listing = factories.make_listing(kz_member.company, status="submitted", title="Shymkent request")
-    browser = client_for(app, admin)
+    browser = client_for(admin)
     html = browser.get("/staff/listings/").get_data(as_text=True)
     assert "Sialkot offer" in html and "Shymkent request" in html
     assert "Shymkent request" not in browser.get("/staff/listings/?association=PTA").get_data(as_text=True)
@@ -106,9 +106,9 @@ def test_admin_sees_every_queue_but_does_not_decide(app, member, kz_member, admi
 
 
 @pytest.mark.parametrize("action", ["request_changes", "reject"])
-def test_request_changes_and_reject_need_a_comment(app, member, pta_staff, action):
+def test_request_changes_and_reject_need_a_comment(app, client_for, member, pta_staff, action):
     listing = factories.make_listing(member.company, status="submitted")
-    browser = client_for(app, pta_staff)
+    browser = client_for(pta_staff)
     response = browser.post(
         f"/staff/listings/{listing.id}/decide", data={"action": action, "comment": "  ", "version": seen(listing)}
     )
@@ -130,20 +130,20 @@ def test_request_changes_and_reject_need_a_comment(app, member, pta_staff, actio
 
 
 @pytest.mark.parametrize("status", ["draft", "published", "withdrawn", "rejected"])
-def test_staff_cannot_decide_on_a_listing_that_is_not_submitted(app, member, pta_staff, status):
+def test_staff_cannot_decide_on_a_listing_that_is_not_submitted(app, client_for, member, pta_staff, status):
     listing = factories.make_listing(member.company, status=status)
-    client_for(app, pta_staff).post(
+    client_for(pta_staff).post(
         f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen(listing)}
     )
     assert status_of(listing).value == status
     assert count(AuditLog, AuditLog.action == "listing.approve") == 0
 
 
-def test_bulk_approval_applies_to_every_ticked_listing_and_skips_the_rest(app, member, pta_staff):
+def test_bulk_approval_applies_to_every_ticked_listing_and_skips_the_rest(app, client_for, member, pta_staff):
     first = factories.make_listing(member.company, status="submitted")
     second = factories.make_listing(member.company, status="submitted")
     draft = factories.make_listing(member.company, status="draft", title="Still a draft")
-    response = client_for(app, pta_staff).post(
+    response = client_for(pta_staff).post(
         "/staff/listings/bulk",
         data={"ids": [pick(first), pick(second), pick(draft)], "action": "approve"},
         follow_redirects=True,
@@ -154,22 +154,22 @@ def test_bulk_approval_applies_to_every_ticked_listing_and_skips_the_rest(app, m
     assert status_of(draft) is ListingStatus.draft
 
 
-def test_bulk_request_changes_needs_a_comment(app, member, pta_staff):
+def test_bulk_request_changes_needs_a_comment(app, client_for, member, pta_staff):
     listing = factories.make_listing(member.company, status="submitted")
-    client_for(app, pta_staff).post("/staff/listings/bulk", data={"ids": [pick(listing)], "action": "request_changes"})
+    client_for(pta_staff).post("/staff/listings/bulk", data={"ids": [pick(listing)], "action": "request_changes"})
     assert status_of(listing) is ListingStatus.submitted
 
 
 # --- the queue ----------------------------------------------------------------------------------------
 
 
-def test_queue_tabs_filter_by_status_with_company_type_and_age(app, member, pta_staff):
+def test_queue_tabs_filter_by_status_with_company_type_and_age(app, client_for, member, pta_staff):
     factories.make_listing(member.company, status="submitted", title="Waiting one", type="training")
     factories.make_listing(member.company, status="rejected", title="Refused one")
     flagged = factories.make_listing(member.company, status="published", title="Reported one")
     db.session.add(ListingFlag(listing_id=flagged.id, user_id=None, reason="Looks like spam to me."))
     db.session.commit()
-    browser = client_for(app, pta_staff)
+    browser = client_for(pta_staff)
     html = browser.get("/staff/listings/").get_data(as_text=True)
     assert "Waiting one" in html and "Refused one" not in html
     assert member.company.name in html and "Training" in html and " min" in html
@@ -179,14 +179,14 @@ def test_queue_tabs_filter_by_status_with_company_type_and_age(app, member, pta_
     assert "Waiting one" not in browser.get("/staff/listings/?type=trade").get_data(as_text=True)
 
 
-def test_queue_empty_state(app, pta_staff):
-    assert "Nothing here." in client_for(app, pta_staff).get("/staff/listings/").get_data(as_text=True)
+def test_queue_empty_state(app, client_for, pta_staff):
+    assert "Nothing here." in client_for(pta_staff).get("/staff/listings/").get_data(as_text=True)
 
 
 # --- revisions ----------------------------------------------------------------------------------------
 
 
-def published_with_revision(app, member, new_title="Better title"):
+def published_with_revision(client_for, member, new_title="Better title"):
     listing = factories.make_listing(member.company, status="published", title="First title")
     data = form_data(
         **{
@@ -197,22 +197,22 @@ def published_with_revision(app, member, new_title="Better title"):
             "submit": "Send changes for review",
         }
     )
-    client_for(app, member).post(f"/listings/{listing.id}/edit", data=data)
+    client_for(member).post(f"/listings/{listing.id}/edit", data=data)
     return listing
 
 
-def test_edit_of_a_published_listing_waits_in_the_submitted_queue(app, member, pta_staff):
-    listing = published_with_revision(app, member)
-    browser = client_for(app, pta_staff)
+def test_edit_of_a_published_listing_waits_in_the_submitted_queue(app, client_for, member, pta_staff):
+    listing = published_with_revision(client_for, member)
+    browser = client_for(pta_staff)
     assert "edit to review" in browser.get("/staff/listings/").get_data(as_text=True)
     review = browser.get(f"/staff/listings/{listing.id}").get_data(as_text=True)
     assert "First title" in review and "Better title" in review
 
 
-def test_approving_a_revision_applies_it_to_the_published_listing(app, member, pta_staff):
-    listing = published_with_revision(app, member)
+def test_approving_a_revision_applies_it_to_the_published_listing(app, client_for, member, pta_staff):
+    listing = published_with_revision(client_for, member)
     published_at = listing.published_at
-    client_for(app, pta_staff).post(
+    client_for(pta_staff).post(
         f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen(listing)}
     )
     db.session.expire_all()
@@ -223,9 +223,9 @@ def test_approving_a_revision_applies_it_to_the_published_listing(app, member, p
     assert "Better title" in app.test_client().get(f"/listings/{listing.id}").get_data(as_text=True)
 
 
-def test_rejecting_a_revision_keeps_the_published_version(app, member, pta_staff):
-    listing = published_with_revision(app, member, new_title="Misleading title")
-    client_for(app, pta_staff).post(
+def test_rejecting_a_revision_keeps_the_published_version(app, client_for, member, pta_staff):
+    listing = published_with_revision(client_for, member, new_title="Misleading title")
+    client_for(pta_staff).post(
         f"/staff/listings/{listing.id}/decide",
         data={"action": "reject", "comment": "The title overstates your capacity.", "version": seen(listing)},
     )
@@ -239,33 +239,29 @@ def test_rejecting_a_revision_keeps_the_published_version(app, member, pta_staff
 # --- reports (flags) and tags -------------------------------------------------------------------------
 
 
-def flagged_listing(app, member, kz_member):
+def flagged_listing(client_for, member, kz_member):
     listing = factories.make_listing(member.company, status="published", title="Suspicious offer")
-    client_for(app, kz_member).post(f"/listings/{listing.id}/flag", data={"reason": "The prices look like bait."})
+    client_for(kz_member).post(f"/listings/{listing.id}/flag", data={"reason": "The prices look like bait."})
     return listing
 
 
-def test_a_report_lands_in_the_owners_association_queue_only(app, member, kz_member, pta_staff, kla_staff):
-    flagged_listing(app, member, kz_member)
-    assert "Suspicious offer" in client_for(app, pta_staff).get("/staff/listings/?status=flagged").get_data(
-        as_text=True
-    )
-    assert "Suspicious offer" not in client_for(app, kla_staff).get("/staff/listings/?status=flagged").get_data(
-        as_text=True
-    )
+def test_a_report_lands_in_the_owners_association_queue_only(app, client_for, member, kz_member, pta_staff, kla_staff):
+    flagged_listing(client_for, member, kz_member)
+    assert "Suspicious offer" in client_for(pta_staff).get("/staff/listings/?status=flagged").get_data(as_text=True)
+    assert "Suspicious offer" not in client_for(kla_staff).get("/staff/listings/?status=flagged").get_data(as_text=True)
 
 
-def test_staff_dismiss_reports_and_the_listing_stays_online(app, member, kz_member, pta_staff):
-    listing = flagged_listing(app, member, kz_member)
-    client_for(app, pta_staff).post(f"/staff/listings/{listing.id}/flags", data={"action": "dismiss"})
+def test_staff_dismiss_reports_and_the_listing_stays_online(app, client_for, member, kz_member, pta_staff):
+    listing = flagged_listing(client_for, member, kz_member)
+    client_for(pta_staff).post(f"/staff/listings/{listing.id}/flags", data={"action": "dismiss"})
     assert status_of(listing) is ListingStatus.published
     assert db.session.scalars(sa.select(ListingFlag)).one().resolved_by_id == pta_staff.id
     assert count(AuditLog, AuditLog.action == "listing.flags_dismiss") == 1
 
 
-def test_staff_unpublish_a_reported_listing_back_to_its_owner(app, member, kz_member, pta_staff):
-    listing = flagged_listing(app, member, kz_member)
-    browser = client_for(app, pta_staff)
+def test_staff_unpublish_a_reported_listing_back_to_its_owner(app, client_for, member, kz_member, pta_staff):
+    listing = flagged_listing(client_for, member, kz_member)
+    browser = client_for(pta_staff)
     assert browser.post(f"/staff/listings/{listing.id}/flags", data={"action": "unpublish"}).status_code == 400
     browser.post(f"/staff/listings/{listing.id}/flags", data={"action": "unpublish", "comment": "Show real prices."})
     db.session.expire_all()
@@ -276,11 +272,11 @@ def test_staff_unpublish_a_reported_listing_back_to_its_owner(app, member, kz_me
     assert "Show real prices." in db.session.scalars(sa.select(OutboxMessage.body)).one()
 
 
-def test_staff_correct_the_tags_and_they_stop_being_inferred(app, member, pta_staff):
+def test_staff_correct_the_tags_and_they_stop_being_inferred(app, client_for, member, pta_staff):
     listing = factories.make_listing(member.company, status="published")
     listing.set_tags(["hide_goat"], inferred=True)
     db.session.commit()
-    client_for(app, pta_staff).post(f"/staff/listings/{listing.id}/tags", data={"tags": ["hide_cattle", "tan_chrome"]})
+    client_for(pta_staff).post(f"/staff/listings/{listing.id}/tags", data={"tags": ["hide_cattle", "tan_chrome"]})
     db.session.expire_all()
     listing = db.session.get(Listing, listing.id)
     assert listing.tag_ids == ["hide_cattle", "tan_chrome"] and not any(t.inferred for t in listing.tags)
@@ -290,8 +286,10 @@ def test_staff_correct_the_tags_and_they_stop_being_inferred(app, member, pta_st
 # --- the whole journey --------------------------------------------------------------------------------
 
 
-def test_member_submits_staff_asks_for_changes_member_fixes_staff_approves_visitor_sees(app, member, pta_staff):
-    owner, staff, visitor = client_for(app, member), client_for(app, pta_staff), app.test_client()
+def test_member_submits_staff_asks_for_changes_member_fixes_staff_approves_visitor_sees(
+    app, client_for, member, pta_staff
+):
+    owner, staff, visitor = client_for(member), client_for(pta_staff), app.test_client()
     owner.post("/listings/new", data=form_data(title="Wet blue offer", save=None, submit="Save and submit for review"))
     listing = db.session.scalars(sa.select(Listing)).one()
     assert visitor.get(f"/listings/{listing.id}").status_code == 404

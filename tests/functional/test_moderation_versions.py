@@ -10,7 +10,7 @@ from portal.models import AuditLog, Listing, ListingRevision, ListingStatus
 from portal.models.base import utcnow
 
 from .. import factories
-from .test_listings import client_for, form_data
+from .test_listings import form_data
 from .test_moderation import published_with_revision
 
 
@@ -25,16 +25,18 @@ def fresh(listing) -> Listing:
     return db.session.get(Listing, listing.id)
 
 
-def edit(app, member, listing, **over):
-    response = client_for(app, member).post(f"/listings/{listing.id}/edit", data=form_data(**over))
+def edit(client_for, member, listing, **over):
+    response = client_for(member).post(f"/listings/{listing.id}/edit", data=form_data(**over))
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
-def test_decision_on_a_listing_edited_after_staff_opened_it_is_refused_with_the_fresh_text(app, member, pta_staff):
+def test_decision_on_a_listing_edited_after_staff_opened_it_is_refused_with_the_fresh_text(
+    app, client_for, member, pta_staff
+):
     listing = factories.make_listing(member.company, status="submitted", title="Honest title")
-    staff = client_for(app, pta_staff)
+    staff = client_for(pta_staff)
     seen = version_on(staff.get(f"/staff/listings/{listing.id}").get_data(as_text=True))
-    edit(app, member, listing, title="Sneaky title staff never saw")
+    edit(client_for, member, listing, title="Sneaky title staff never saw")
     response = staff.post(f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen})
     assert response.status_code == 409
     html = response.get_data(as_text=True)
@@ -47,17 +49,17 @@ def test_decision_on_a_listing_edited_after_staff_opened_it_is_refused_with_the_
     )
 
 
-def test_edit_of_a_submitted_listing_returns_it_to_the_queue_as_a_new_version(app, member, pta_staff):
+def test_edit_of_a_submitted_listing_returns_it_to_the_queue_as_a_new_version(app, client_for, member, pta_staff):
     submitted_at = utcnow() - timedelta(hours=3)
     listing = factories.make_listing(
         member.company, status="submitted", title="Honest title", submitted_at=submitted_at
     )
     version = fresh(listing).version
-    edit(app, member, listing, title="Better title")
+    edit(client_for, member, listing, title="Better title")
     after = fresh(listing)
     assert after.status is ListingStatus.submitted and after.version == version + 1
     assert after.submitted_at > submitted_at
-    staff = client_for(app, pta_staff)
+    staff = client_for(pta_staff)
     seen = version_on(staff.get(f"/staff/listings/{listing.id}").get_data(as_text=True))
     assert seen == str(after.version)
     response = staff.post(f"/staff/listings/{listing.id}/decide", data={"action": "approve", "version": seen})
@@ -65,27 +67,27 @@ def test_edit_of_a_submitted_listing_returns_it_to_the_queue_as_a_new_version(ap
     assert fresh(listing).status is ListingStatus.published and fresh(listing).title == "Better title"
 
 
-def test_an_unchanged_save_keeps_the_version(app, member):
+def test_an_unchanged_save_keeps_the_version(app, client_for, member):
     listing = factories.make_listing(member.company, status="draft", title="Same title")
-    edit(app, member, listing, title="Changed once")
+    edit(client_for, member, listing, title="Changed once")
     version = fresh(listing).version
-    edit(app, member, listing, title="Changed once")
+    edit(client_for, member, listing, title="Changed once")
     assert fresh(listing).version == version
 
 
-def test_decision_without_a_version_is_refused(app, member, pta_staff):
+def test_decision_without_a_version_is_refused(app, client_for, member, pta_staff):
     listing = factories.make_listing(member.company, status="submitted")
-    response = client_for(app, pta_staff).post(f"/staff/listings/{listing.id}/decide", data={"action": "approve"})
+    response = client_for(pta_staff).post(f"/staff/listings/{listing.id}/decide", data={"action": "approve"})
     assert response.status_code == 400
     assert fresh(listing).status is ListingStatus.submitted
 
 
-def test_approving_a_revision_changed_after_staff_opened_it_is_refused(app, member, pta_staff):
-    listing = published_with_revision(app, member, new_title="Reviewed title")
-    staff = client_for(app, pta_staff)
+def test_approving_a_revision_changed_after_staff_opened_it_is_refused(app, client_for, member, pta_staff):
+    listing = published_with_revision(client_for, member, new_title="Reviewed title")
+    staff = client_for(pta_staff)
     seen = version_on(staff.get(f"/staff/listings/{listing.id}").get_data(as_text=True))
     edit(
-        app,
+        client_for,
         member,
         listing,
         type="technology_transfer",
@@ -99,13 +101,13 @@ def test_approving_a_revision_changed_after_staff_opened_it_is_refused(app, memb
     assert revision.status is ListingStatus.submitted and revision.data["title"] == "Swapped title"
 
 
-def test_bulk_decision_skips_the_listings_changed_since_the_queue_was_read(app, member, pta_staff):
+def test_bulk_decision_skips_the_listings_changed_since_the_queue_was_read(app, client_for, member, pta_staff):
     untouched = factories.make_listing(member.company, status="submitted", title="Untouched listing")
     changed = factories.make_listing(member.company, status="submitted", title="Listing before the edit")
-    staff = client_for(app, pta_staff)
+    staff = client_for(pta_staff)
     picks = re.findall(r'name="ids" value="([^"]+)"', staff.get("/staff/listings/").get_data(as_text=True))
     assert len(picks) == 2
-    edit(app, member, changed, title="Listing after the edit")
+    edit(client_for, member, changed, title="Listing after the edit")
     response = staff.post("/staff/listings/bulk", data={"ids": picks, "action": "approve"}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Decision applied to 1 listing(s)." in html
@@ -114,9 +116,9 @@ def test_bulk_decision_skips_the_listings_changed_since_the_queue_was_read(app, 
     assert fresh(changed).status is ListingStatus.submitted
 
 
-def test_bulk_decision_without_versions_decides_nothing(app, member, pta_staff):
+def test_bulk_decision_without_versions_decides_nothing(app, client_for, member, pta_staff):
     listing = factories.make_listing(member.company, status="submitted")
-    client_for(app, pta_staff).post("/staff/listings/bulk", data={"ids": [str(listing.id)], "action": "approve"})
+    client_for(pta_staff).post("/staff/listings/bulk", data={"ids": [str(listing.id)], "action": "approve"})
     assert fresh(listing).status is ListingStatus.submitted
 
 

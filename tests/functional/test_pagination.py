@@ -41,7 +41,9 @@ ENDPOINTS = paginated_endpoints()
 
 
 def test_the_list_of_paginated_pages_is_found_in_the_code():
-    assert {"listings.index", "companies.directory", "engagement.conversation", "verification.audit"} <= set(ENDPOINTS)
+    assert {"listings.index", "companies.directory", "partnerships.conversation", "verification.audit"} <= set(
+        ENDPOINTS
+    )
     assert "admin.audit" in ENDPOINTS  # through the shared render_audit helper
     assert len(ENDPOINTS) >= 10
 

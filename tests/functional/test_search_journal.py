@@ -26,7 +26,7 @@ from portal import create_app
 from portal.extensions import db
 from portal.models import Company, Listing, ListingStatus, SearchCursor, SearchJournal, TaxonomyTerm
 from portal.models.base import utcnow
-from portal.search import apply_journal, index, journal, journal_status
+from portal.search import apply_journal, index, journal, journal_status, writing
 
 from .. import factories
 from ..conftest import vars_of
@@ -248,7 +248,7 @@ def test_an_older_apply_finishing_last_cannot_undo_a_newer_change(app, company, 
         with real_writer(*args, **kwargs) as w:
             yield w
 
-    monkeypatch.setattr(index, "writer", writer)
+    monkeypatch.setattr(writing, "writer", writer)
 
     def edit_company():
         with app.app_context():
@@ -292,19 +292,16 @@ def test_a_file_vanishing_under_an_open_is_retried(app, company, monkeypatch):
 def test_a_change_whose_process_is_killed_after_commit_is_applied_by_the_worker(app, company):
     factories.make_live_listing(company, "Before")  # the index exists
     with index_lock_held(app):  # the child's own try to apply waits ~100 ms, then leaves it
-        proc = child(
-            app,
-            f"""
+        script = f"""
             with app.app_context():
                 company = db.session.get(factories.Company, {company.id})
                 listing = factories.make_live_listing(company, "Approved, then the worker was killed")
                 print(listing.id, flush=True)
                 time.sleep(120)
-            """,
-        )
-        listing_id = int(proc.stdout.readline())
-        proc.kill()  # SIGKILL: no finally, no atexit, nothing more from that process
-        proc.wait(30)
+            """
+        with child(app, script) as proc:  # leaving the block closes its pipe and reaps it
+            listing_id = int(proc.stdout.readline())
+            proc.kill()  # SIGKILL: no finally, no atexit, nothing more from that process
         state = journal_status()
         assert state["backlog"] >= 1 and state["oldest_age_seconds"] >= 0
         assert f"listing:{listing_id}" not in indexed(app)
@@ -370,7 +367,7 @@ def test_an_unwritable_index_directory_loses_none_of_50_changes(app, company):
 def test_a_request_does_not_wait_for_a_process_holding_the_index_lock(app, client, login, member):
     listing = factories.make_live_listing(db.session.get(Company, member.company_id), "Horse leather saddles")
     base = index.index_dir(app)
-    holder = subprocess.Popen(
+    with subprocess.Popen(
         [
             sys.executable,
             "-c",
@@ -381,8 +378,7 @@ def test_a_request_does_not_wait_for_a_process_holding_the_index_lock(app, clien
         ],
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
+    ) as holder:  # leaving the block waits for it and closes its pipe
         assert holder.stdout.readline().strip() == "locked"
         login(member)
         started = time.monotonic()
@@ -396,8 +392,6 @@ def test_a_request_does_not_wait_for_a_process_holding_the_index_lock(app, clien
         started = time.monotonic()
         assert client.get("/search", query_string={"q": "saddles"}).status_code == 200
         assert time.monotonic() - started < 1.5
-    finally:
-        holder.wait(30)
     assert apply_journal() >= 1
     assert f"listing:{listing.id}" not in indexed(app)
 

@@ -12,7 +12,6 @@ from portal.models.company import VerificationStatus
 from portal.search import index
 
 from .. import factories
-from .test_listings import client_for
 
 OFFER = "Wet blue cattle hides from Sialkot, 20,000 pieces a month"
 
@@ -40,18 +39,18 @@ def lapsed(app):
     return company, owner, listing
 
 
-def revoke(app, pta_staff, company):
-    response = client_for(app, pta_staff).post(
+def revoke(client_for, pta_staff, company):
+    response = client_for(pta_staff).post(
         f"/staff/companies/{company.id}/revoke", data={"reason": "Membership fees unpaid."}
     )
     assert response.status_code == 302
 
 
-def test_revoked_company_listing_leaves_pages_search_and_index_at_once(app, client, lapsed, pta_staff):
+def test_revoked_company_listing_leaves_pages_search_and_index_at_once(app, client_for, client, lapsed, pta_staff):
     company, _owner, listing = lapsed
     assert f"listing:{listing.id}" in indexed_ids(app)
     assert OFFER in search_page(client, "wet blue")
-    revoke(app, pta_staff, company)
+    revoke(client_for, pta_staff, company)
     assert f"listing:{listing.id}" not in indexed_ids(app)
     assert OFFER not in search_page(client, "wet blue")
     assert client.get(f"/listings/{listing.id}").status_code == 404
@@ -59,19 +58,21 @@ def test_revoked_company_listing_leaves_pages_search_and_index_at_once(app, clie
     assert OFFER not in client.get("/").get_data(as_text=True)
 
 
-def test_revoked_company_listing_stays_visible_to_its_owner_but_not_to_other_members(app, lapsed, pta_staff, kz_member):
+def test_revoked_company_listing_stays_visible_to_its_owner_but_not_to_other_members(
+    app, client_for, lapsed, pta_staff, kz_member
+):
     company, owner, listing = lapsed
-    revoke(app, pta_staff, company)
-    assert client_for(app, kz_member).get(f"/listings/{listing.id}").status_code == 404
-    assert client_for(app, owner).get(f"/listings/{listing.id}").status_code == 200
+    revoke(client_for, pta_staff, company)
+    assert client_for(kz_member).get(f"/listings/{listing.id}").status_code == 404
+    assert client_for(owner).get(f"/listings/{listing.id}").status_code == 200
 
 
-def test_reverification_brings_the_listings_back_everywhere(app, client, lapsed, pta_staff):
+def test_reverification_brings_the_listings_back_everywhere(app, client_for, client, lapsed, pta_staff):
     company, _owner, listing = lapsed
-    revoke(app, pta_staff, company)
+    revoke(client_for, pta_staff, company)
     assert OFFER not in search_page(client, "wet blue")
     # A revoked company is "rejected"; the association verifies it again from its queue.
-    assert client_for(app, pta_staff).post(f"/staff/companies/{company.id}/verify").status_code == 302
+    assert client_for(pta_staff).post(f"/staff/companies/{company.id}/verify").status_code == 302
     assert db.session.get(Company, company.id).status is VerificationStatus.verified
     assert f"listing:{listing.id}" in indexed_ids(app)
     assert OFFER in search_page(client, "wet blue")
@@ -87,17 +88,18 @@ def test_published_listing_of_an_unverified_company_is_never_live(app, client):
     assert client.get(f"/listings/{listing.id}").status_code == 404
 
 
-def test_interest_in_a_listing_of_a_revoked_company_is_refused(app, lapsed, pta_staff, kz_member):
+def test_interest_in_a_listing_of_a_revoked_company_is_refused(app, client_for, lapsed, pta_staff, kz_member):
     company, _owner, listing = lapsed
-    revoke(app, pta_staff, company)
-    browser = client_for(app, kz_member)
-    response = browser.post(f"/deals/listings/{listing.id}/interest", data={"message": "We would like to buy."})
+    revoke(client_for, pta_staff, company)
+    browser = client_for(kz_member)
+    response = browser.post(f"/partnerships/listings/{listing.id}/interest", data={"message": "We would like to buy."})
     assert response.status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Interest)) == 0
 
 
 def test_interest_rule_itself_refuses_an_unverified_company_listing(app, lapsed, kz_member):
-    from portal.engagement import services as engagement
+    from portal.partnerships.services import interests as engagement
+    from portal.rules import RuleError
 
     company, _owner, listing = lapsed
     company.status = VerificationStatus.rejected
@@ -105,19 +107,21 @@ def test_interest_rule_itself_refuses_an_unverified_company_listing(app, lapsed,
     with app.test_request_context():
         reason = engagement.interest_refusal(kz_member, db.session.get(Listing, listing.id))
         assert reason and "not verified" in reason
-        with pytest.raises(engagement.EngagementError):
+        with pytest.raises(RuleError):
             engagement.express_interest(kz_member, listing, "We would like to buy.")
 
 
-def test_revoked_company_listing_is_neither_matched_nor_announced(app, runner, lapsed, pta_staff, kz_member):
+def test_revoked_company_listing_is_neither_matched_nor_announced(
+    app, client_for, runner, lapsed, pta_staff, kz_member
+):
     company, _owner, listing = lapsed
     request = factories.make_live_listing(
         kz_member.company, "We buy wet blue cattle hides", direction="request", tags=["hide_cattle", "stage_wetblue"]
     )
-    page = client_for(app, kz_member).get(f"/listings/{request.id}").get_data(as_text=True)
+    page = client_for(kz_member).get(f"/listings/{request.id}").get_data(as_text=True)
     assert OFFER in page  # matched while the company is verified
-    revoke(app, pta_staff, company)
-    page = client_for(app, kz_member).get(f"/listings/{request.id}").get_data(as_text=True)
+    revoke(client_for, pta_staff, company)
+    page = client_for(kz_member).get(f"/listings/{request.id}").get_data(as_text=True)
     assert OFFER not in page
     assert runner.invoke(args=["match", "notify"]).exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchNotice)) == 0

@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
-from . import services
+from .services.conversations import send_message_digests
 
 messages_cli = AppGroup("messages", help="Conversation messages.")
 
@@ -23,7 +23,7 @@ messages_cli = AppGroup("messages", help="Conversation messages.")
 def send_digests_command(min_age):
     """Email each member their unread messages since the last digest; running it again sends nothing twice."""
     with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_URL") or None):
-        sent = services.send_message_digests(min_age=timedelta(minutes=min_age))
+        sent = send_message_digests(min_age=timedelta(minutes=min_age))
         db.session.commit()
     click.echo(f"Sent {sent} message digests.")
 

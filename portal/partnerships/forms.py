@@ -11,8 +11,11 @@ from ..forms import PortalForm
 from ..idempotency import FormTokenMixin
 from ..models import OutcomeKind
 from ..models.base import utcnow
+from ..rules import RuleError
 from ..utils import is_safe_web_url
-from . import services
+from .services.attachments import inspect_upload
+from .services.meetings import TIMEZONES, to_utc
+from .services.outcomes import outcome_label
 
 
 class InterestForm(FormTokenMixin, PortalForm):
@@ -45,8 +48,8 @@ class MessageForm(FormTokenMixin, PortalForm):
         if not file or not getattr(file, "filename", ""):
             return
         try:
-            content_type, data = services.inspect_upload(file.stream)
-        except services.EngagementError as exc:
+            content_type, data = inspect_upload(file.stream)
+        except RuleError as exc:
             raise ValidationError(str(exc)) from None
         self.upload = (file.filename, content_type, data)
 
@@ -83,7 +86,7 @@ TIMEZONE_LABELS = {
 class MeetingForm(PortalForm):
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Choose a date."))])
     time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Choose a time."))])
-    timezone = SelectField(_l("Time zone"), choices=[(tz, TIMEZONE_LABELS[tz]) for tz in services.TIMEZONES])
+    timezone = SelectField(_l("Time zone"), choices=[(tz, TIMEZONE_LABELS[tz]) for tz in TIMEZONES])
     duration = SelectField(_l("Duration"), choices=DURATIONS, coerce=int, default=60)
     online_url = StringField(_l("Online meeting link"), validators=[Optional(), Length(max=500)])
     place = StringField(_l("Or a place"), validators=[Optional(), Length(max=300)])
@@ -100,9 +103,9 @@ class MeetingForm(PortalForm):
             raise ValidationError(_l("Give an online meeting link or a place."))
 
     def validate_time(self, field):
-        if not self.day.data or not field.data or self.timezone.data not in services.TIMEZONES:
+        if not self.day.data or not field.data or self.timezone.data not in TIMEZONES:
             return
-        starts_at = services.to_utc(self.local_start, self.timezone.data)
+        starts_at = to_utc(self.local_start, self.timezone.data)
         if starts_at <= utcnow():
             raise ValidationError(_l("Choose a time in the future."))
         if starts_at > utcnow() + timedelta(days=2 * 365):
@@ -123,7 +126,7 @@ class OutcomeForm(FormTokenMixin, PortalForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.value, services.outcome_label(k)) for k in OutcomeKind]
+        self.kind.choices = [(k.value, outcome_label(k)) for k in OutcomeKind]
 
 
 class DisputeForm(PortalForm):

@@ -1,0 +1,51 @@
+"""What every partnership page needs: loading an object for its parties only, and the private download headers."""
+
+from urllib.parse import quote
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...models import Conversation, Interest
+from ...permissions import get_or_404_for
+from ..services.common import is_party
+from ..services.interests import can_view_interest
+
+
+def need_company():
+    if current_user.company is None:
+        flash(_("Please describe your company first."), "info")
+        return redirect(url_for("companies.create"))
+    return None
+
+
+def visible_interest(interest_id) -> Interest:
+    return get_or_404_for(Interest, interest_id, can_view_interest)
+
+
+def party_conversation(conversation_id) -> Conversation:
+    return get_or_404_for(Conversation, conversation_id, is_party)
+
+
+def party_object(model, object_id):
+    """A meeting or outcome, for the two parties of its conversation only."""
+    return get_or_404_for(model, object_id, lambda user, obj: is_party(user, obj.conversation))
+
+
+def conversation_url(conversation_id, anchor=None) -> str:
+    return url_for("partnerships.conversation", conversation_id=conversation_id, _anchor=anchor)
+
+
+def to_conversation(conversation_id, anchor=None):
+    return redirect(conversation_url(conversation_id, anchor))
+
+
+def as_download(response, filename: str):
+    """Private file headers: saved, never rendered or sniffed by the browser, never cached on the way."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,77 @@
+"""Outcome pages: record what came of a partnership, and the other company's confirmation or dispute."""
+
+from flask import flash, redirect
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...extensions import db
+from ...idempotency import create_once
+from ...models import Outcome, OutcomeKind
+from ...permissions import member_required
+from ...rules import back_to, or_field_error
+from .. import bp
+from ..forms import ActionForm, DisputeForm, OutcomeForm
+from ..services import outcomes
+from .common import conversation_url, party_conversation, party_object, to_conversation
+from .conversations import render_conversation
+
+
+@bp.route("/conversations/<int:conversation_id>/outcomes", methods=["POST"])
+@member_required
+def record_outcome(conversation_id):
+    conversation = party_conversation(conversation_id)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        kind = OutcomeKind(form.kind.data)
+        outcome = or_field_error(  # a form sent twice gets the outcome the first copy made, and the same answer
+            form.kind,
+            lambda: create_once(
+                Outcome,
+                form.token,
+                lambda: outcomes.record_outcome(current_user, conversation, kind, form.value_usd.data, form.note.data),
+                Outcome.recorded_by_id == current_user.id,
+                Outcome.conversation_id == conversation.id,
+            ),
+        )
+        if outcome is not None:
+            flash(
+                _(
+                    "Outcome recorded. %(company)s is asked to confirm it.",
+                    company=conversation.other_company(current_user.company_id).name,
+                ),
+                "success",
+            )
+            return to_conversation(conversation.id, f"outcome-{outcome.id}")
+    return render_conversation(conversation, 400, outcome_form=form)
+
+
+@bp.route("/outcomes/<int:outcome_id>/confirm", methods=["POST"])
+@member_required
+def confirm_outcome(outcome_id):
+    outcome = party_object(Outcome, outcome_id)
+    back = conversation_url(outcome.conversation_id, f"outcome-{outcome.id}")
+    if ActionForm().validate_on_submit():
+        with back_to(back):
+            outcomes.confirm_outcome(current_user, outcome)
+        db.session.commit()
+        flash(_("Outcome confirmed. Congratulations on your partnership!"), "success")
+    return redirect(back)
+
+
+@bp.route("/outcomes/<int:outcome_id>/dispute", methods=["POST"])
+@member_required
+def dispute_outcome(outcome_id):
+    outcome = party_object(Outcome, outcome_id)
+    back = conversation_url(outcome.conversation_id, f"outcome-{outcome.id}")
+    form = DisputeForm()
+    if form.validate_on_submit():
+        with back_to(back):
+            outcomes.dispute_outcome(current_user, outcome, form.reason.data)
+        db.session.commit()
+        flash(
+            _("You disputed this outcome; %(company)s was told why.", company=outcome.recorded_by_company.name),
+            "info",
+        )
+    else:
+        flash(_("Please say what is not right."), "warning")
+    return redirect(back)
