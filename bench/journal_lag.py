@@ -1,7 +1,7 @@
 """Commit-to-searchable lag through the search journal under concurrent writers, and the backlog.
 
     .venv/bin/python bench/journal_lag.py [--writers 8] [--rate 5] [--seconds 30] [--listings 2000]
-        [--poll 2.0] [--no-request-apply] [--database-url postgresql+psycopg://...]
+        [--poll 1.0] [--no-request-apply] [--database-url postgresql+psycopg://...]
 
 A fresh instance (a temporary SQLite file, or the empty database given, whose tables are dropped and
 created) is filled with generated listings (bench/search_speed.py's generator) and indexed. Then:
@@ -10,7 +10,7 @@ created) is filled with generated listings (bench/search_speed.py's generator) a
   through the ORM session, as a request would; the commit journals the change and, unless
   --no-request-apply, tries to apply the journal at once with the request's short lock wait;
 * one applier process calls `portal.search.apply_journal()` every `--poll` seconds, as `flask
-  worker` does (WORKER_JOURNAL_SECONDS, 2 s by default);
+  worker` does (WORKER_JOURNAL_SECONDS, 1 s by default);
 * this process watches the index every 10 ms: a change is searchable when the index's stored title
   of that listing carries its token. Lag = that moment minus the moment the database commit returned
   (taken in an after_commit listener that runs before the search one). The backlog (journal_status()) is sampled
@@ -136,7 +136,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=5.0, help="commits per second per writer")
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--listings", type=int, default=2000)
-    ap.add_argument("--poll", type=float, default=2.0, help="the applier's period (flask worker: 2 s)")
+    ap.add_argument("--poll", type=float, default=1.0, help="the applier's period (flask worker: 1 s)")
     ap.add_argument("--no-request-apply", dest="request_apply", action="store_false")
     ap.add_argument("--database-url", default=None, help="an EMPTY database: its tables are dropped")
     args = ap.parse_args()
