@@ -4,10 +4,12 @@ The schema is created once per session; each test starts from empty tables.
 """
 
 import os
+import weakref
 from datetime import UTC, datetime, timedelta
 
 import jinja2
 import pytest
+import sqlalchemy as sa
 import time_machine
 from flask.testing import FlaskClient
 
@@ -35,6 +37,24 @@ class TemplateCache(jinja2.BytecodeCache):
 
 
 TEMPLATE_CACHE = TemplateCache()
+
+# Every engine that connected during the session: tests build extra apps (a second worker, a second host),
+# each with its own pool, and a pool left to the garbage collector drops open psycopg connections, which
+# warn (an error under filterwarnings = error) in whatever test happens to be running then.
+ENGINES = weakref.WeakSet()
+
+
+@sa.event.listens_for(sa.engine.Engine, "engine_connect")
+def _remember_engine(connection):
+    ENGINES.add(connection.engine)
+
+
+@pytest.fixture(autouse=True)
+def _close_idle_connections():
+    """After each test, close the idle connections of every pool (a pool opens new ones when used again)."""
+    yield
+    for engine in list(ENGINES):
+        engine.dispose()
 
 
 def database_url(tmp_path_factory) -> str:
