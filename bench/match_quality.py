@@ -11,6 +11,10 @@ importer, rebuilds the index, and ranks the candidates of every listing that has
 * anchor 2 - that filter with Whoosh BM25 `more_like` hits on the listing's text ranked first.
 
 Gains are the truth grades (2 or 1); DCG = sum(grade / log2(rank + 1)), normalised by the ideal order.
+
+Below the overall figures, a table per class of query listing: its language (the truth file's) and,
+for Russian, Kazakh and Urdu, whether its own text is mostly in Latin letters (ru-latin, kk-latin,
+ur-latin), since that is where a matcher that reads only native scripts fails.
 """
 
 import argparse
@@ -25,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SEEDS = 20
+CLASSES = ["en", "ru", "ru-latin", "kk", "kk-latin", "ur", "ur-latin"]
 
 
 def dcg(grades) -> float:
@@ -40,10 +45,17 @@ def recall(ranked, qrels, k) -> float:
     return len(set(ranked[:k]) & set(qrels)) / len(qrels) if qrels else 0.0
 
 
-def evaluate(rankings: dict, truth: dict) -> dict:
+def listing_class(language: str, text: str) -> str:
+    """en, or ru/kk/ur with "-latin" when most of the listing's letters are Latin."""
+    from portal.language import dominant_script
+
+    return language if language == "en" or dominant_script(text) != "latin" else f"{language}-latin"
+
+
+def evaluate(rankings: dict, truth: dict, only: set | None = None) -> dict:
     qrels_all = truth["qrels"]
     langs = {ref: info["language"] for ref, info in truth["listings"].items()}
-    queries = [q for q, rel in qrels_all.items() if rel]
+    queries = [q for q, rel in qrels_all.items() if rel and (only is None or q in only)]
     out = {"nDCG@5": 0.0, "nDCG@10": 0.0, "recall@5": 0.0}
     cross_hit = cross_total = 0
     for q in queries:
@@ -65,6 +77,30 @@ def evaluate(rankings: dict, truth: dict) -> dict:
 
 def average(runs: list[dict]) -> dict:
     return {k: sum(r[k] for r in runs) / len(runs) for k in runs[0]}
+
+
+def print_classes(classes: dict, truth: dict, ours: dict, anchor1: list[dict], anchor2: list[dict]) -> None:
+    """One row per class: n, then nDCG@5, recall@5 and cross-language recall@5 for matcher / a1 / a2."""
+    names = CLASSES + sorted(set(classes.values()) - set(CLASSES))
+    keys = [("nDCG@5", "nDCG@5"), ("recall@5", "recall@5"), ("recall@5 cross-language", "x-lang recall@5")]
+    print()
+    print("per class of query listing (matcher / anchor 1 / anchor 2):")
+    print(f"{'class':10}{'n':>4}{'pairs':>7}" + "".join(f"{label:>24}" for _, label in keys))
+    for name in names:
+        refs = {ref for ref, c in classes.items() if c == name}
+        res = evaluate(ours, truth, refs)
+        if not res["queries"]:
+            print(f"{name:10}{0:>4}{0:>7}" + "".join(f"{'-':>24}" for _ in keys))
+            continue
+        a1 = average([evaluate(run, truth, refs) for run in anchor1])
+        a2 = average([evaluate(run, truth, refs) for run in anchor2])
+        cells = []
+        for key, _ in keys:
+            if key.endswith("cross-language") and not res["cross-language pairs"]:
+                cells.append(f"{'-':>24}")
+            else:
+                cells.append(f"{f'{res[key]:.3f} / {a1[key]:.3f} / {a2[key]:.3f}':>24}")
+        print(f"{name:10}{int(res['queries']):>4}{int(res['cross-language pairs']):>7}" + "".join(cells))
 
 
 def main():
@@ -106,6 +142,11 @@ def main():
 
         listings = db.session.scalars(sa.select(Listing).where(Listing.ref.is_not(None))).all()
         by_ref = {x.ref: x for x in listings}
+        classes = {
+            ref: listing_class(truth["listings"][ref]["language"], f"{x.title}\n{x.description or ''}")
+            for ref, x in by_ref.items()
+            if ref in truth["listings"]
+        }
         searcher, cache = index.searcher()
         sets = docsets(searcher, cache)
         live = visible_set(sets, "listing")
@@ -136,6 +177,7 @@ def main():
                 print(f"{m.score:.3f} {m.ref} {truth['qrels'][args.show].get(m.ref, 0)} {m.parts} {m.reasons}")
 
     anchor1_runs, anchor2_runs = [], []
+    shuffled_runs, bm25_runs = [], []
     for seed in range(SEEDS):
         rnd = random.Random(seed)
         shuffled = {}
@@ -148,6 +190,8 @@ def main():
             ranked_bm25[ref] = hits + [c for c in order if c not in set(hits)]
         anchor1_runs.append(evaluate(shuffled, truth))
         anchor2_runs.append(evaluate(ranked_bm25, truth))
+        shuffled_runs.append(shuffled)
+        bm25_runs.append(ranked_bm25)
     rows = [
         ("matcher", evaluate(ours, truth)),
         ("anchor 1: filter, random", average(anchor1_runs)),
@@ -162,6 +206,7 @@ def main():
         f"{int(res['queries'])} listings with relevant matches; {int(res['cross-language pairs'])} relevant "
         f"cross-language pairs"
     )
+    print_classes(classes, truth, ours, shuffled_runs, bm25_runs)
 
 
 if __name__ == "__main__":

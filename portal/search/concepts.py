@@ -10,7 +10,13 @@ Every label and synonym of every term is analysed with the same folding and stem
   a Kazakh text so do Russian ones, since Kazakh puts its suffixes on Russian loan words;
 * a match inside a longer match of another term of the same facet is dropped ("chrome" inside
   "chrome-free" is not chrome tanning), while different facets both count ("chrome tanned hides"
-  names the wet-blue stage and the chrome method).
+  names the wet-blue stage and the chrome method);
+* Latin-script words that are not English are also read as Kazakh and Russian Cyrillic (translit),
+  so "iri qara mal terısı" and "shkury KRS" meet the Cyrillic synonyms (not in Urdu texts);
+* a word that matches nothing may be a close misspelling of a vocabulary word (typos; never in
+  Kazakh texts);
+* a match inside a stretch that a negation excludes ("no goat skins", "кроме КРС") is dropped
+  (negation), so it neither counts for the listing nor becomes an inferred tag.
 
 The compiled matcher is cached per process and keyed by a fingerprint of the vocabulary, so terms and
 synonyms that admins add in the database count from the next request on.
@@ -23,7 +29,10 @@ from dataclasses import dataclass
 
 from ..language import detect_language
 from ..taxonomy import LANGS, Vocabulary, builtin, merge
-from .analysis import normalize, script_of, words
+from .analysis import STOPS, Word, normalize, script_of, words
+from .negation import negated
+from .translit import TABLES, to_cyrillic
+from .typos import TypoIndex, is_common_word
 
 KAZAKH_PREFIX_MIN = 5
 
@@ -58,16 +67,33 @@ class ConceptMatcher:
         self.by_prefix_kk: dict[str, list[Pattern]] = {}
         self.short_prefix: list[Pattern] = []
         self._memo: dict = {}
+        self._readings: dict = {}
         seen = set()
+        vocabulary_words = set()
+        self.english = set(STOPS)  # never read as Cyrillic
         for term in vocab.terms.values():
             for lang in LANGS:
                 phrases = [term.labels.get(lang, "")] + list(term.synonyms.get(lang, []))
                 for phrase in phrases:
+                    for w in words((phrase or "").replace("*", " ")):
+                        if not w.stop:
+                            vocabulary_words.add((w.surface, w.stem))
+                            if lang == "en":
+                                self.english.add(w.surface)
                     pattern = compile_phrase(term.id, term.facet, phrase, lang)
                     if pattern is None or pattern in seen:
                         continue
                     seen.add(pattern)
                     self._add(pattern)
+        self.typos = TypoIndex(vocabulary_words)
+        self.element_stems = set()
+        self.element_prefixes: dict[str, set] = {}
+        for pattern in seen:
+            for el in pattern.elements:
+                if el.stem is not None:
+                    self.element_stems.add(el.stem)
+                if el.prefix is not None:
+                    self.element_prefixes.setdefault(el.prefix[:3], set()).add(el.prefix)
 
     def _add(self, pattern: Pattern) -> None:
         first = pattern.elements[0]
@@ -107,16 +133,35 @@ class ConceptMatcher:
         return hit
 
     def find(self, text: str, language: str | None = None) -> list[tuple[str, int, int]]:
-        """(term id, first word index, end word index) of every match, after overlap pruning."""
+        """(term id, first word index, end word index) of every match, after overlap pruning.
+
+        The text is read as written (with typo correction), then once more for each Cyrillic
+        reading of its Latin words (translit), so "qoi terısı" and "kozha KRS" meet the Cyrillic
+        synonyms; matches a negation excludes are dropped last (negation).
+        """
         seq = words(text)
         if not seq:
             return []
-        kazakh = (language or detect_language(text)) == "kk"
+        language = language or detect_language(text)
+        kazakh = language == "kk"
+        found = self._scan(seq, kazakh, correct=not kazakh)
+        if language != "ur":  # Roman Urdu is read through the taxonomy's synonyms instead
+            for alt, read in self._cyrillic_readings(text, seq):
+                found |= {m for m in self._scan(alt, kazakh, correct=False) if any(read[m[1] : m[2]])}
+        kept = self._prune(found)
+        excluded = negated(text, seq, language)
+        return [m for m in kept if not any(excluded[m[1] : m[2]])]
+
+    def _scan(self, seq: list[Word], kazakh: bool, correct: bool) -> set:
         n = len(seq)
         found = set()
         starting_at = self._starting_at
         for i, w in enumerate(seq):
             terms, longer = starting_at(w.surface, w.stem, kazakh)
+            if correct and not terms and not longer and not w.stop:
+                fixed = self.typos.correct(w.surface, w.stem)
+                if fixed is not None:
+                    terms, longer = starting_at(fixed[0], fixed[1], kazakh)
             for term in terms:
                 found.add((term, i, i + 1))
             for pattern in longer:
@@ -130,7 +175,56 @@ class ConceptMatcher:
                         break
                 else:
                     found.add((pattern.term_id, i, end))
-        return self._prune(found)
+        return found
+
+    def _cyrillic_readings(self, text: str, seq: list[Word]) -> list[tuple[list[Word], list[bool]]]:
+        """The word sequence with its Latin words read as Kazakh, then as Russian, each with flags of
+        the words whose reading may start a match.
+
+        Common English words (tonne, sum, mal) are read too, since a Kazakh phrase can hold one
+        ("iri qara mal"), but a match must include some word that is not one of them.
+        """
+        out = []
+        for lang in TABLES:
+            alt, read = [], []
+            for w in seq:
+                reading = None
+                if not w.stop and w.surface not in self.english and script_of(w.surface) == "la":
+                    reading = self._reading(text[w.start : w.end].lower(), lang)
+                if reading is None or not self._in_vocabulary(reading):
+                    alt.append(w)
+                    read.append(False)
+                else:
+                    alt.append(Word(reading[0], reading[1], reading[2], w.start, w.end))
+                    read.append(not self._english_word(w.surface))
+            if any(read) and (not out or [w.surface for w in alt] != [w.surface for w in out[-1][0]]):
+                out.append((alt, read))
+        return out
+
+    def _in_vocabulary(self, reading: tuple) -> bool:
+        """Whether this (surface, stem, stop) can be any word of any pattern: most readings of
+        English words and names cannot, and a sequence with no such reading needs no scan."""
+        surface, stem, _stop = reading
+        if stem in self.element_stems:
+            return True
+        short = self.element_prefixes.get(surface[:2], ())  # prefixes of two letters
+        prefixes = self.element_prefixes.get(surface[:3], ())
+        return any(surface.startswith(p) for group in (prefixes, short) for p in group)
+
+    def _english_word(self, surface: str) -> bool:
+        hit = self._readings.get(surface)
+        if hit is None:
+            hit = self._readings[surface] = is_common_word(surface, "en")
+        return hit
+
+    def _reading(self, raw: str, lang: str) -> tuple | None:
+        key = (raw, lang)
+        if key not in self._readings:
+            cyr = to_cyrillic(raw, lang)
+            if len(self._readings) > 200_000:
+                self._readings.clear()
+            self._readings[key] = normalize(cyr) if cyr else None
+        return self._readings[key]
 
     def _prune(self, found) -> list[tuple[str, int, int]]:
         facets = self.facets
