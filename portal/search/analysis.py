@@ -56,6 +56,14 @@ URDU_STOPS = frozenset(
     "کی کے کا اور میں سے کو ہے ہیں پر یہ وہ نے بھی تک ہم آپ جو کہ ایک کر کرتے کرتی کرنے ہو گا گی گے "
     "لیے لئے یا تھا تھی تھے".split()
 )
+# The same words in Roman Urdu (no standard spelling, so the common variants). Without them the English
+# stemmer reads them as English: "har" (every, as in "har mahine") is the stem of "harness". Left out:
+# words that are also English ("main", "par", "per", "to", "men") and the negators "nahi"/"nahin".
+ROMAN_URDU_STOPS = frozenset(
+    "hai hain hay ka ki ke ko se sey mein mai aur or bhi har hum ham humein hamein hamen hame humain aap ap "
+    "yeh ye woh wo kya jo ke liye liay wala wali wale waley tak karna karte karti karein karen kar hota hoti "
+    "hote raha rahe rahi rahay saath sath chahiye chahie chahte chahtay hamara hamari hamare humara humari".split()
+)
 
 
 def fold_cyrillic(word: str) -> str:
@@ -96,6 +104,7 @@ STOPS = (
     | _stoplist("ru")
     | frozenset(fold_cyrillic(w) for w in KAZAKH_STOPS)
     | frozenset(fold_urdu(w) for w in URDU_STOPS)
+    | ROMAN_URDU_STOPS
 )
 
 _english = stemmer_for_language("en")

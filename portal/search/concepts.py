@@ -158,6 +158,8 @@ class ConceptMatcher:
         starting_at = self._starting_at
         for i, w in enumerate(seq):
             terms, longer = starting_at(w.surface, w.stem, kazakh)
+            if w.stop:  # a function word never names a concept alone, even if its stem is a term's ("har")
+                terms = ()
             if correct and not terms and not longer and not w.stop:
                 fixed = self.typos.correct(w.surface, w.stem)
                 if fixed is not None:

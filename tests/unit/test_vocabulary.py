@@ -73,6 +73,12 @@ def test_short_and_ambiguous_words_do_not_fire(text, concept):
     assert concept not in extract_concepts(text)
 
 
+def test_a_roman_urdu_function_word_is_not_an_english_stem():
+    """ "har" (every) is what the English stemmer makes of "harness": in Roman Urdu it names nothing."""
+    assert extract_concepts("Humein bakri ki khaal chahiye, har mahine 2000", "ur") == ["hide_goat"]
+    assert "seg_saddlery" in extract_concepts("Saddles, bridles and harness for export", "en")
+
+
 def test_terms_file_keeps_its_shape_and_format():
     raw = DATA_FILE.read_text(encoding="utf-8")
     data = json.loads(raw)
