@@ -395,8 +395,9 @@ LOGIN_ERRORS = []
 
 
 def login_retrying(client, email):
-    """Parallel logins of one account from one address can answer 500 (auth.services.attempt_succeeded
-    deletes the other request's attempt row before it is read again); noted, then tried once more."""
+    """Log in, trying again after a failed answer; every failure is noted and printed with the figures.
+    (Parallel logins of one account from one address used to answer 500, fixed with a test in
+    tests/functional/test_login_race.py; a new "logins tried again" line means something regressed.)"""
     for attempt in range(3):
         try:
             return client.login(email)
