@@ -108,6 +108,13 @@ def main():
     ap.add_argument("listings", help="JSON Lines file in the portal's import format")
     ap.add_argument("truth", help="truth JSON: listings (concepts) and qrels")
     ap.add_argument("--show", help="print the matcher's ranking for this ref")
+    ap.add_argument(
+        "--all-verified",
+        action="store_true",
+        help="verify every imported company first: the matcher's quality without the rule that keeps "
+        "unverified companies' listings off the portal",
+    )
+    ap.add_argument("--worst", type=int, default=0, help="list the N query listings with the lowest nDCG@5")
     args = ap.parse_args()
 
     truth = json.loads(Path(args.truth).read_text(encoding="utf-8"))
@@ -137,6 +144,13 @@ def main():
         report = import_jsonl(args.listings)
         if report.errors:
             sys.exit("import failed:\n" + "\n".join(report.errors[:20]))
+        if args.all_verified:
+            from portal.models import Company
+            from portal.models.company import VerificationStatus
+
+            for company in db.session.scalars(sa.select(Company)):
+                company.status = VerificationStatus.verified
+            db.session.commit()
         stats = index.rebuild()
         print(f"imported: {report.summary()}; indexed {stats['documents']} documents")
 
@@ -147,6 +161,7 @@ def main():
             for ref, x in by_ref.items()
             if ref in truth["listings"]
         }
+        off_portal = {ref for ref, x in by_ref.items() if not x.is_live}
         searcher, cache = index.searcher()
         sets = docsets(searcher, cache)
         live = visible_set(sets, "listing")
@@ -206,7 +221,20 @@ def main():
         f"{int(res['queries'])} listings with relevant matches; {int(res['cross-language pairs'])} relevant "
         f"cross-language pairs"
     )
+    unreachable = sum(1 for rel in truth["qrels"].values() for d in rel if d in off_portal)
+    if unreachable:
+        print(
+            f"{unreachable} relevant pairs point to {len(off_portal)} listings that are not live (their company "
+            f"is not verified, so no one can be matched with them); --all-verified measures without that rule"
+        )
     print_classes(classes, truth, ours, shuffled_runs, bm25_runs)
+    if args.worst:
+        print()
+        print(f"the {args.worst} weakest query listings (nDCG@5, class, ref, top 5 with grades):")
+        scored = sorted((ndcg(ours.get(q, []), rel, 5), q) for q, rel in truth["qrels"].items() if rel)
+        for score, q in scored[: args.worst]:
+            top = " ".join(f"{r}:{truth['qrels'][q].get(r, 0)}" for r in ours.get(q, [])[:5])
+            print(f"{score:.3f} {classes.get(q, '?'):9} {q:12} {top}")
 
 
 if __name__ == "__main__":
