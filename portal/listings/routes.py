@@ -86,6 +86,7 @@ def render_detail(listing, flag_form, status=200):
         detail_rows=display(listing.type.value, listing.details),
         revision=listing.pending_revision,
         matches=shown_matches(listing),
+        understood=search.understood_concepts(listing) if is_member_of(current_user, listing.company) else None,
         interest_box=interest_box(listing),
     ), status
 

@@ -5,6 +5,7 @@ The public API (each function's docstring is at its definition):
     find_matches(listing, ...)        complementary listings, stored fields (CLI, notices, benches)
     listing_matches(listing, ...)     the same for a page: reasons, rows loaded and re-checked in SQL
     dashboard_matches(company, ...)   [(listing, matches)] for a company's recent listings
+    understood_concepts(listing)      the concepts matching reads in a listing, for its owner
     company_suggestions(company, ...) companies of the other country worth meeting
     extract_concepts(text, language)  taxonomy term ids a text names (the importer's tags)
     notify_listing(listing), notify_new_matches()   match notices, once per pair; the caller commits
@@ -25,7 +26,7 @@ from .company_matches import company_suggestions
 from .concepts import extract_concepts
 from .index_check import check
 from .journal_tables import status as journal_status
-from .matching import dashboard_matches, find_matches, listing_matches
+from .matching import dashboard_matches, find_matches, listing_matches, understood_concepts
 from .notices import notify_listing, notify_new_matches
 from .query import search
 from .replay import apply_journal, rebuild
@@ -48,6 +49,7 @@ __all__ = [
     "notify_new_matches",
     "rebuild",
     "search",
+    "understood_concepts",
 ]
 
 

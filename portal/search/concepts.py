@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from ..language import detect_language
 from ..taxonomy import LANGS, Vocabulary, builtin, merge
 from .analysis import STOPS, Word, normalize, script_of, words
-from .negation import negated
+from .negation import negated, negators
 from .translit import TABLES, to_cyrillic
 from .typos import TypoIndex, is_common_word
 
@@ -149,8 +149,8 @@ class ConceptMatcher:
             for alt, read in self._cyrillic_readings(text, seq):
                 found |= {m for m in self._scan(alt, kazakh, correct=False) if any(read[m[1] : m[2]])}
         kept = self._prune(found)
-        excluded = negated(text, seq, language)
-        return [m for m in kept if not any(excluded[m[1] : m[2]])]
+        excluded, cue = negated(text, seq, language), negators(seq, language)
+        return [m for m in kept if not any(excluded[m[1] : m[2]]) and not (m[2] - m[1] == 1 and cue[m[1]])]
 
     def _scan(self, seq: list[Word], kazakh: bool, correct: bool) -> set:
         n = len(seq)
@@ -296,16 +296,15 @@ def fingerprint(vocab: Vocabulary) -> str:
 
 _lock = threading.Lock()
 _by_fingerprint: dict[str, ConceptMatcher] = {}
-_last: tuple[int, Vocabulary, ConceptMatcher] | None = None
+_by_identity: dict[int, tuple[Vocabulary, ConceptMatcher]] = {}  # skips the fingerprint for a known object
 
 
 def matcher(vocab: Vocabulary | None = None) -> ConceptMatcher:
     """The compiled matcher for this vocabulary (the live one by default), built once per fingerprint."""
-    global _last
     vocab = vocab if vocab is not None else current_vocabulary()
-    last = _last
-    if last is not None and last[1] is vocab:
-        return last[2]
+    known = _by_identity.get(id(vocab))
+    if known is not None and known[0] is vocab:
+        return known[1]
     key = fingerprint(vocab)
     with _lock:
         found = _by_fingerprint.get(key)
@@ -313,7 +312,9 @@ def matcher(vocab: Vocabulary | None = None) -> ConceptMatcher:
             if len(_by_fingerprint) > 8:
                 _by_fingerprint.clear()
             found = _by_fingerprint[key] = ConceptMatcher(vocab)
-        _last = (id(vocab), vocab, found)
+        if len(_by_identity) > 8:
+            _by_identity.clear()
+        _by_identity[id(vocab)] = (vocab, found)
     return found
 
 
@@ -351,4 +352,10 @@ def extract_concepts(text: str, language: str | None = None, vocab: Vocabulary |
     return sorted(counts, key=lambda t: (-counts[t], first[t]))
 
 
-__all__ = ["extract_concepts", "concept_counts", "matcher", "normalize"]
+def general_words(text: str, language: str | None = None, vocab: Vocabulary | None = None) -> list[str]:
+    """Ids of the general trade words the text names ("кожа", "hides"; see taxonomy): for search only."""
+    vocab = vocab if vocab is not None else current_vocabulary()
+    return extract_concepts(text, language, vocab.words) if vocab.words and vocab.words.terms else []
+
+
+__all__ = ["extract_concepts", "general_words", "concept_counts", "matcher", "normalize"]

@@ -15,6 +15,10 @@ listing's own company's. Each gets ONE score in [0, 1]:
 * fit: how much of the listing's topic the other company's capability profile covers, whether it
   holds current certifications the listing names, states a capacity, and is verified.
 
+A listing in which the portal recognises no concept, or whose concepts and key terms no candidate
+shares, is not left without matches: the newest candidates of its type are scored the same way (the
+text and fit parts carry them) and their reasons say the suggestion rests on type and wording.
+
 Ranking thousands of candidates in Python would be slow, so it runs in two stages: an approximate
 score for every candidate at once, as bit-sliced integer arithmetic on cached bitmaps (bits.py), then
 the exact score above for the best RERANK of them, from their stored fields. Other-country matches
@@ -51,7 +55,7 @@ from .match_scores import (  # noqa: F401 - idf_table ... quantize: their old ho
     shortlist,
 )
 from .profiles import Match, Profile, company_profile, listing_profile, profile_from_doc  # noqa: F401
-from .ranking import docsets, visible_set
+from .ranking import docsets, highest, visible_set
 from .reasons import company_reasons, label, labels, listing_reasons, term_facets  # noqa: F401
 from .searching import searcher as index_searcher
 from .versions import IndexMissing
@@ -100,7 +104,7 @@ def match_profile(
     terms = key_terms(searcher, prof.text)
     term_bits = {t: sets.term("body", t) for t in terms}
     matches = []
-    for docnum in shortlist(sets, allowed, target, terms, RERANK):
+    for docnum in shortlist(sets, allowed, target, terms, RERANK) or highest(allowed, RERANK):
         doc = searcher.stored_fields(docnum)
         cand = doc["stored"]
         parts = {
@@ -118,6 +122,19 @@ def match_profile(
         for m in matches:
             m.reasons = listing_reasons(prof, m.obj, facets)
     return matches
+
+
+def understood_concepts(listing) -> list[str]:
+    """The concepts matching reads in the listing (tags, title, text), strongest first: what the owner is
+    shown as "what the portal understood", so a listing it misreads can be corrected with tags."""
+    try:
+        searcher, _ = index_searcher()
+    except IndexMissing:
+        searcher = None
+    prof = listing_profile(listing, searcher)
+    if prof is None:
+        return []
+    return [c for c, _ in sorted(prof.weights.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def load_listings(matches: list[Match]) -> list[Match]:

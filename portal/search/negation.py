@@ -25,9 +25,10 @@ def _folded(text: str) -> frozenset:
 FORWARD = _folded(
     "no not without except excluding nor neither cannot "
     "не нет без кроме ни исключая "
-    "ne net bez krome "
     "سوائے siwaye siwa sivaye"
 )
+# Russian negators in Latin letters; not in Urdu texts, where "ne" is a particle and "krome" is chrome.
+FORWARD_RU_LATIN = _folded("ne net bez krome")
 BACKWARD = _folded("емес жоқ emes joq zhoq jok نہیں nahi nahin nai")
 # Urdu "without" follows its noun after کے ("X کے بغیر") and precedes it otherwise ("بغیر X").
 WITHOUT_UR = _folded("بغیر baghair bagair begair")
@@ -70,16 +71,16 @@ def _boundary_between(text: str, left: Word, right: Word) -> bool:
     return any(ch in BOUNDARY for ch in text[left.end : right.start])
 
 
-def _negator(seq: list[Word], i: int, russian: bool) -> str | None:
+def _negator(seq: list[Word], i: int, russian: bool, urdu: bool = False) -> str | None:
     """'fwd', 'back', 'both' or None for the word at i."""
     w = seq[i].surface
-    if russian and w == "no":
+    if (russian and w == "no") or (urdu and w in FORWARD_RU_LATIN):
         return None
     nxt = seq[i + 1].surface if i + 1 < len(seq) else ""
     prev = seq[i - 1].surface if i else ""
     if w in WITHOUT_UR:
         return "back" if prev in POSTPOSITION_UR else "fwd"
-    if w in FORWARD or (w == "t" and prev in CONTRACTED):
+    if w in FORWARD or w in FORWARD_RU_LATIN or (w == "t" and prev in CONTRACTED):
         if nxt in NOT_AN_EXCLUSION_AFTER or (w == "no" and (not nxt or nxt[0].isdigit())):
             return None
         if nxt in NEED:
@@ -127,12 +128,19 @@ def negated(text: str, seq: list[Word], language: str | None = None) -> list[boo
 
     In Russian ("ru") text a Latin "no" is Russian "но" (but) written in Latin letters.
     """
-    russian = language == "ru"
+    russian, urdu = language == "ru", language == "ur"
     out = [False] * len(seq)
     for i in range(len(seq)):
-        kind = _negator(seq, i, russian)
+        kind = _negator(seq, i, russian, urdu)
         steps = {"fwd": (1,), "back": (-1,), "both": (1, -1)}.get(kind, ())
         for step in steps:
             for k in _walk(text, seq, i, step, russian):
                 out[k] = True
     return out
+
+
+def negators(seq: list[Word], language: str | None = None) -> list[bool]:
+    """For each word, whether it acts as a negator here: such a word never names a concept itself
+    ("krome KRS" is Russian "кроме КРС", not the Roman Urdu "krome" for chrome)."""
+    russian, urdu = language == "ru", language == "ur"
+    return [_negator(seq, i, russian, urdu) is not None for i in range(len(seq))]

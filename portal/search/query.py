@@ -22,10 +22,11 @@ from ..extensions import db
 from ..models import Company, Listing
 from ..models.base import utcnow
 from ..models.company import VerificationStatus
+from ..taxonomy import LANGS
 from . import bits as B
 from . import highlight
-from .analysis import WORD, normalize, script_of, words
-from .concepts import extract_concepts
+from .analysis import WORD, normalize, script_of, stems, words
+from .concepts import current_vocabulary, extract_concepts, general_words
 from .documents import split_key
 from .highlight import EscapingFormatter, marked, snippet  # noqa: F401 - their old home
 from .ranking import (  # noqa: F401 - by_date ... visible_set: their old home
@@ -94,20 +95,53 @@ def parse(text: str):
 STRICT = re.compile(r'"|(?:^|\s)[+-]\w|\b(?:AND|NOT)\b')
 
 
-def build_query(text: str):
-    """The words OR the concepts they name, so a Russian query also finds English listings.
+@dataclass
+class Queries:
+    """A search as queries: `words` finds the words as written (None: no searchable word); `ranking`
+    orders those hits, the concepts the words name adding to the score; `meaning` (None: nothing to
+    expand) carries the search to listings that say the same in other words or languages: the
+    concepts' documents, and the other languages' forms of the general words it names ("кожа" also
+    looks for leather, былғары and چمڑا)."""
 
-    A query with quotes, +/- or AND/NOT asks for exactly those words: no concepts are added.
-    """
+    words: object
+    ranking: object
+    meaning: object
+    concepts: list
+
+
+def build_query(text: str) -> Queries:
+    """The user's words and what they mean. Quotes, +/- or AND/NOT ask for exactly those words: no
+    concepts and no other languages are added."""
     q, concepts = parse(text)
     if STRICT.search(text):
-        concepts = []
-    parts = [q] if q is not None else []
+        return Queries(q, q, None, [])
+    meaning = []
     if concepts:
-        parts.append(query.Or([query.Term("concepts", c) for c in concepts], boost=CONCEPT_BOOST))
-    if not parts:
-        return None, concepts
-    return (parts[0] if len(parts) == 1 else query.Or(parts)), concepts
+        meaning.append(query.Or([query.Term("concepts", c) for c in concepts]))
+    meaning.extend(translations(general_words(text)))
+    ranking = q
+    if q is not None and concepts:
+        ranking = query.Or([q, query.Or([query.Term("concepts", c) for c in concepts], boost=CONCEPT_BOOST)])
+    return Queries(q, ranking, query.Or(meaning) if meaning else None, concepts)
+
+
+def translations(word_ids) -> list:
+    """Body queries for every form, in every language, of the general words: a phrase needs all its words."""
+    vocab = current_vocabulary().words
+    out = []
+    for word_id in word_ids:
+        forms = []
+        term = vocab.terms[word_id]
+        for lang in LANGS:
+            for phrase in [term.labels.get(lang, ""), *term.synonyms.get(lang, [])]:
+                found = stems(phrase.replace("*", " "))
+                if len(found) == 1:
+                    forms.append(query.Term("body", found[0]))
+                elif found:
+                    forms.append(query.And([query.Term("body", st) for st in found]))
+        if forms:
+            out.append(query.Or(forms))
+    return out
 
 
 # --- the search -----------------------------------------------------------------------------------
@@ -120,6 +154,7 @@ class Hit:
     score: float
     title: Markup
     snippet: Markup
+    expanded: bool = False  # found through what the words mean, not the words themselves
 
 
 @dataclass
@@ -142,6 +177,8 @@ class SearchResult:
     facets: dict = field(default_factory=dict)  # name -> [FacetValue]
     suggestion: str | None = None
     concepts: list = field(default_factory=list)
+    expand: bool = True  # the search also reaches other words and languages (see Queries.meaning)
+    other_total: int = 0  # of the results (or, with expand off, left out): found only through the meaning
 
 
 class HitPagination(Pagination):
@@ -167,14 +204,16 @@ def search(
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 10,
+    expand: bool = True,
 ) -> SearchResult:
     """The /search page's answer (and saved searches'): hits of one page, counts, facets, a suggestion.
 
-    `message` says why there are no hits: "empty" (no words), "nothing" (no searchable words) or
-    "unavailable" (no index).
+    Hits with the words come first; with `expand`, those found only through what the words mean
+    (other words, other languages) follow them. `message` says why there are no hits: "empty" (no
+    words), "nothing" (no searchable words) or "unavailable" (no index).
     """
     text = " ".join((text or "").split())
-    result = SearchResult(q=text, kind=kind)
+    result = SearchResult(q=text, kind=kind, expand=expand)
     if len(text) > MAX_QUERY_CHARS:
         text = result.q = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or text[:MAX_QUERY_CHARS]
         result.truncated = True
@@ -184,8 +223,9 @@ def search(
     if not text:
         result.message = "empty"
         return result
-    q, result.concepts = build_query(text)
-    if q is None:
+    queries = build_query(text)
+    result.concepts = queries.concepts
+    if queries.words is None and queries.meaning is None:
         result.message = "nothing"
         return result
     try:
@@ -196,11 +236,13 @@ def search(
         return result
     sets = docsets(searcher, cache)
     filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
-    matched = _count(result, sets, q, kinds, kind, filters, verified_only)
+    exact = query_docset(sets, queries.words) if queries.words is not None else 0
+    other = query_docset(sets, queries.meaning) & ~exact if queries.meaning is not None else 0
+    matched = _count(result, sets, exact, other, kinds, kind, filters, verified_only)
     pages = max(1, math.ceil(result.total / per_page))
     page = min(max(1, page), pages)
     if result.total:
-        result.hits = ranked_hits(sets, q, matched, kind, sort, page, per_page)
+        result.hits = ranked_hits(sets, queries, matched & exact, matched & other, kind, sort, page, per_page)
     if result.total < 3:
         result.suggestion = did_you_mean(searcher, text)
     result.page = HitPagination(
@@ -209,10 +251,16 @@ def search(
     return result
 
 
-def _count(result: SearchResult, sets: B.DocSets, q, kinds, kind: str, filters: dict, verified_only: bool) -> int:
-    """The documents of `kind` the query matches within the filters; fills in the counts and facets."""
+def _count(
+    result: SearchResult, sets: B.DocSets, exact: int, other: int, kinds, kind: str, filters: dict, verified_only: bool
+) -> int:
+    """The documents of `kind` the search matches within the filters; fills in the counts and facets.
+
+    `exact` are the documents with the words, `other` those found only through their meaning: they
+    count only when the search expands, and `other_total` says how many there are either way.
+    """
     now = utcnow()
-    matched_any = query_docset(sets, q)
+    matched_any = exact | other if result.expand else exact
     visible = {k: visible_set(sets, k, now) for k in kinds}
     for k in kinds:
         result.kind_counts[k] = (matched_any & visible[k]).bit_count()
@@ -225,6 +273,7 @@ def _count(result: SearchResult, sets: B.DocSets, q, kinds, kind: str, filters: 
         allowed &= verified
     matched = matched_any & allowed
     result.total = matched.bit_count()
+    result.other_total = (other & allowed).bit_count()
     for name in FACETS:
         counts = [
             FacetValue(value, n, value in filters.get(name, []))
@@ -238,26 +287,37 @@ def _count(result: SearchResult, sets: B.DocSets, q, kinds, kind: str, filters: 
     return matched
 
 
-def ranked_hits(sets: B.DocSets, q, matched: int, kind: str, sort: str, page: int, per_page: int) -> list[Hit]:
-    """One page of hits in the chosen order, rows loaded and visibility checked again in SQL."""
+def ranked_hits(
+    sets: B.DocSets, queries: Queries, exact: int, other: int, kind: str, sort: str, page: int, per_page: int
+) -> list[Hit]:
+    """One page of hits in the chosen order, those with the words before those found through their
+    meaning; rows loaded and visibility checked again in SQL."""
     k = page * per_page
-    if sort == "newest":
-        order = by_date(sets, matched, "published", True, k)
-    elif sort == "deadline" and kind == "listing":
-        order = by_date(sets, matched, "deadline", False, k)
-    else:
-        order = rank(sets, q, matched, k)
-    stored = [sets.searcher.stored_fields(d) for d in order[(page - 1) * per_page : k]]
-    found = [(doc, split_key(doc["id"])[1]) for doc in stored]
-    by_id = _rows(kind, [pk for _doc, pk in found])
-    terms = frozenset(t for f, t, _b in scored_terms(q) if f == "body")
+    order = _order(sets, queries.ranking, exact, kind, sort, k) if exact else []
+    first_other = len(order)
+    if len(order) < k and other:
+        order += _order(sets, queries.meaning, other, kind, sort, k - len(order))
+    start = (page - 1) * per_page
+    stored = [(sets.searcher.stored_fields(d), i >= first_other) for i, d in enumerate(order[start:k], start)]
+    by_id = _rows(kind, [split_key(doc["id"])[1] for doc, _ in stored])
+    highlighted = [queries.ranking, queries.meaning]
+    terms = frozenset(t for q in highlighted if q is not None for f, t, _b in scored_terms(q) if f == "body")
     hits = []
-    for doc, pk in found:
-        obj = by_id.get(pk)
+    for doc, expanded in stored:
+        obj = by_id.get(split_key(doc["id"])[1])
         if obj is None:  # the index lags the database: the SQL check wins
             continue
-        hits.append(Hit(kind, obj, 0.0, highlight.title(doc.get("title") or "", terms), snippet(doc, terms)))
+        title, text = highlight.title(doc.get("title") or "", terms), snippet(doc, terms)
+        hits.append(Hit(kind, obj, 0.0, title, text, expanded))
     return hits
+
+
+def _order(sets: B.DocSets, q, matched: int, kind: str, sort: str, k: int) -> list[int]:
+    if sort == "newest":
+        return by_date(sets, matched, "published", True, k)
+    if sort == "deadline" and kind == "listing":
+        return by_date(sets, matched, "deadline", False, k)
+    return rank(sets, q, matched, k)
 
 
 def _rows(kind: str, ids: list[int]) -> dict:

@@ -35,6 +35,11 @@ def listing_reasons(prof: Profile, cand: dict, facets: dict) -> list[str]:
     if services:
         side = _("They offer") if cand["direction"] == "offer" else _("They need")
         reasons.append(_("%(side)s: %(terms)s", side=side, terms=labels(services[:3])))
+    if not shared:
+        if prof.weights:
+            reasons.append(_("No topic in common: suggested for its type and wording"))
+        else:
+            reasons.append(_("No topic was recognised in this listing: suggested for its type and wording"))
     caps = set(cand["capabilities"])
     covered = [c for c in prof.weights if c in caps and c not in shared][:3]
     if covered:

@@ -24,6 +24,14 @@ def facet_url(name: str, value: str, selected: bool) -> str:
     return url_for("search.search", **{k: v for k, v in args.items() if v})
 
 
+def expand_url(expand: bool) -> str:
+    """This search with results from other words and languages included (the default) or left out."""
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "expand")}
+    if not expand:
+        args["expand"] = ["0"]
+    return url_for("search.search", **args)
+
+
 def kind_url(kind: str) -> str:
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in FACETS and k not in ("page", "kind")}
     return url_for("search.search", kind=kind, **args)
@@ -46,6 +54,7 @@ def search():
         sort=sort,
         page=page,
         per_page=PER_PAGE,
+        expand=request.args.get("expand") != "0",
     )
     return render_template(
         "search/search.html",
@@ -54,6 +63,7 @@ def search():
         filters=filters,
         facet_url=facet_url,
         kind_url=kind_url,
+        expand_url=expand_url,
         examples=EXAMPLES,
     )
 

@@ -2,6 +2,10 @@
 
 Each term has an id (``hide_cattle``), a facet (``hide``), labels in en/ru/kk/ur and synonyms per
 language. Search and matching read the synonyms; pages show the labels in the user's language.
+
+The file's "words" are general trade words ("leather", "hides", "tannery") in the same shape: too
+broad to be a capability, so they are never tags, facets or match concepts, but search uses them to
+carry a query to the other languages ("кожа" also finds "leather" and "былғары").
 """
 
 import json
@@ -30,6 +34,7 @@ class Term:
 class Vocabulary:
     facets: dict  # facet id -> labels
     terms: dict  # term id -> Term, in file order
+    words: "Vocabulary | None" = None  # the general words, as a vocabulary of their own (search only)
 
     def facet_terms(self, facet: str) -> list[Term]:
         return [t for t in self.terms.values() if t.facet == facet]
@@ -51,7 +56,8 @@ def builtin() -> Vocabulary:
     data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
     facets = {f["id"]: f["labels"] for f in data["facets"]}
     terms = {t["id"]: Term(t["id"], t["facet"], t["labels"], t.get("synonyms", {})) for t in data["terms"]}
-    return Vocabulary(facets, terms)
+    words = {w["id"]: Term(w["id"], "word", w["labels"], w.get("synonyms", {})) for w in data.get("words", [])}
+    return Vocabulary(facets, terms, Vocabulary({}, words))
 
 
 def merge(base: Vocabulary, rows) -> Vocabulary:
@@ -64,7 +70,7 @@ def merge(base: Vocabulary, rows) -> Vocabulary:
         for lang, words in (row.synonyms or {}).items():
             synonyms[lang] = list(dict.fromkeys([*synonyms.get(lang, []), *words]))
         terms[row.id] = Term(row.id, row.facet, labels, synonyms)
-    return Vocabulary(base.facets, terms)
+    return Vocabulary(base.facets, terms, base.words)
 
 
 def vocabulary() -> Vocabulary:
