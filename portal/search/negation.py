@@ -23,9 +23,7 @@ def _folded(text: str) -> frozenset:
 
 
 FORWARD = _folded(
-    "no not without except excluding nor neither cannot "
-    "не нет без кроме ни исключая "
-    "سوائے siwaye siwa sivaye"
+    "no not without except excluding nor neither cannot не нет без кроме ни исключая سوائے siwaye siwa sivaye"
 )
 # Russian negators in Latin letters; not in Urdu texts, where "ne" is a particle and "krome" is chrome.
 FORWARD_RU_LATIN = _folded("ne net bez krome")

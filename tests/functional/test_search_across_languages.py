@@ -95,7 +95,9 @@ def test_near_miss_words_do_not_expand(client, pk_company, kz_company):
 
 
 def test_an_expanded_hit_is_highlighted_and_escaped(client, pk_company, kz_company):
-    factories.make_live_listing(pk_company, "Leather <b>offcuts</b>", "Leather <script>alert(1)</script>", language="en")
+    factories.make_live_listing(
+        pk_company, "Leather <b>offcuts</b>", "Leather <script>alert(1)</script>", language="en"
+    )
     html = page(client, raw=True, q="кожа")
     assert "<mark>Leather</mark>" in html
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
