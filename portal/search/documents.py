@@ -22,7 +22,7 @@ from ..models import Association, Certification, Company, CompanyCapability, Lis
 from ..models.base import utcnow
 from ..models.company import VerificationStatus
 from .analysis import Body
-from .concepts import load_vocabulary, matcher
+from .concepts import current_vocabulary, load_vocabulary, matcher
 from .schema import FAR_FUTURE, sort_number
 
 BATCH = 1000
@@ -64,8 +64,23 @@ def concept_weights(parts, tags=(), capabilities=(), language=None, vocab=None) 
     return {t: round(min(w, MAX_WEIGHT), 2) for t, w in weights.items()}
 
 
-def repeat_by_weight(weights: dict[str, float]) -> str:
-    return " ".join(" ".join([t] * max(1, round(w))) for t, w in sorted(weights.items()))
+def repeat_by_weight(weights: dict[str, float], general=()) -> str:
+    """The concepts field: each concept id repeated by its weight, then the general words once each.
+
+    General words (taxonomy "words": leather, hides ...) are in the field for search to reach across
+    languages only; they are not in concept_weights, so matching, tags and reasons never see them.
+    """
+    concepts = " ".join(" ".join([t] * max(1, round(w))) for t, w in sorted(weights.items()))
+    return " ".join([concepts, *sorted(general)]).strip()
+
+
+def general_words(parts, language=None, vocab=None) -> list[str]:
+    """The general trade words the texts name, read like concepts (scripts, transliteration, typos)."""
+    vocab = vocab if vocab is not None else current_vocabulary()
+    if not (vocab.words and vocab.words.terms):
+        return []
+    m = matcher(vocab.words)
+    return sorted({term for text in parts if text for term, _s, _e in m.find(text, language)})
 
 
 def stamp(doc: dict) -> str:
@@ -218,7 +233,7 @@ def listing_document(r, tags, capabilities, certifications, vocab=None) -> dict:
                 published=(r.published_at or datetime(2000, 1, 1)).strftime("%Y%m%d"),
                 deadline=r.interest_deadline.strftime("%Y%m%d") if r.interest_deadline else None,
             ),
-            "concepts": repeat_by_weight(weights),
+            "concepts": repeat_by_weight(weights, general_words((r.title, r.summary, text), language, vocab)),
             "body": Body((r.title or "", r.summary or "", company_name, text)),
             "title": r.title or "",
             "summary": r.summary or "",
@@ -292,7 +307,7 @@ def company_document(r, capabilities, certifications, vocab=None) -> dict:
                 certification=certifications,
                 published=(r.verified_at or r.created_at or datetime(2000, 1, 1)).strftime("%Y%m%d"),
             ),
-            "concepts": repeat_by_weight(weights),
+            "concepts": repeat_by_weight(weights, general_words((text,), None, vocab)),
             "body": Body((r.name, r.city or "", "", text)),
             "title": r.name,
             "summary": r.city or "",

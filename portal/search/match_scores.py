@@ -8,7 +8,7 @@ import math
 
 from . import bits as B
 from .analysis import words
-from .ranking import visible_set
+from .ranking import concept_ids, visible_set
 
 RERANK = 60
 KEY_TERMS = 15
@@ -23,10 +23,7 @@ def idf_table(sets: B.DocSets) -> dict[str, float]:
     if hit is None:
         live = visible_set(sets, "listing")
         n = max(1, live.bit_count())
-        hit = {
-            c: math.log(1 + n / max(1, (live & sets.term("concepts", c)).bit_count()))
-            for c in sets.field_values("concepts")
-        }
+        hit = {c: math.log(1 + n / max(1, (live & sets.term("concepts", c)).bit_count())) for c in concept_ids(sets)}
         sets.extra["concept_idf"] = hit
     return hit
 
@@ -35,10 +32,7 @@ def pool_idf(sets: B.DocSets, pool: int) -> dict[str, float]:
     """idf of every concept among the candidates: a concept they all share (say, training among
     training offers) cannot tell them apart, however rare it is over the whole index."""
     n = pool.bit_count()
-    return {
-        c: math.log(1 + (n + 1) / ((pool & sets.term("concepts", c)).bit_count() + 1))
-        for c in sets.field_values("concepts")
-    }
+    return {c: math.log(1 + (n + 1) / ((pool & sets.term("concepts", c)).bit_count() + 1)) for c in concept_ids(sets)}
 
 
 def concept_vector(weights: dict, idf: dict, facets: dict) -> dict[str, float]:

@@ -99,49 +99,42 @@ STRICT = re.compile(r'"|(?:^|\s)[+-]\w|\b(?:AND|NOT)\b')
 class Queries:
     """A search as queries: `words` finds the words as written (None: no searchable word); `ranking`
     orders those hits, the concepts the words name adding to the score; `meaning` (None: nothing to
-    expand) carries the search to listings that say the same in other words or languages: the
-    concepts' documents, and the other languages' forms of the general words it names ("кожа" also
-    looks for leather, былғары and چمڑا)."""
+    expand) carries the search to listings that say the same in other words or languages: those
+    that name the same concepts, or the same general trade words ("кожа" also finds leather,
+    былғары, چمڑا and chamra; documents.general_words reads them in every document)."""
 
     words: object
     ranking: object
     meaning: object
     concepts: list
+    marked: frozenset = frozenset()  # body stems to highlight: the words, and the general words' forms
+
+
+def general_forms(word_ids) -> frozenset:
+    """The stems of every language's forms of these general words, for highlighting expanded hits."""
+    vocab = current_vocabulary().words
+    return frozenset(
+        stem
+        for word_id in word_ids
+        for lang in LANGS
+        for phrase in [vocab.terms[word_id].labels.get(lang, ""), *vocab.terms[word_id].synonyms.get(lang, [])]
+        for stem in stems(phrase.replace("*", " "))
+    )
 
 
 def build_query(text: str) -> Queries:
     """The user's words and what they mean. Quotes, +/- or AND/NOT ask for exactly those words: no
     concepts and no other languages are added."""
     q, concepts = parse(text)
+    typed = frozenset(t for f, t, _b in scored_terms(q) if f == "body") if q is not None else frozenset()
     if STRICT.search(text):
-        return Queries(q, q, None, [])
-    meaning = []
-    if concepts:
-        meaning.append(query.Or([query.Term("concepts", c) for c in concepts]))
-    meaning.extend(translations(general_words(text)))
+        return Queries(q, q, None, [], typed)
+    general = general_words(text)
+    meaning = [query.Term("concepts", c) for c in [*concepts, *general]]
     ranking = q
     if q is not None and concepts:
         ranking = query.Or([q, query.Or([query.Term("concepts", c) for c in concepts], boost=CONCEPT_BOOST)])
-    return Queries(q, ranking, query.Or(meaning) if meaning else None, concepts)
-
-
-def translations(word_ids) -> list:
-    """Body queries for every form, in every language, of the general words: a phrase needs all its words."""
-    vocab = current_vocabulary().words
-    out = []
-    for word_id in word_ids:
-        forms = []
-        term = vocab.terms[word_id]
-        for lang in LANGS:
-            for phrase in [term.labels.get(lang, ""), *term.synonyms.get(lang, [])]:
-                found = stems(phrase.replace("*", " "))
-                if len(found) == 1:
-                    forms.append(query.Term("body", found[0]))
-                elif found:
-                    forms.append(query.And([query.Term("body", st) for st in found]))
-        if forms:
-            out.append(query.Or(forms))
-    return out
+    return Queries(q, ranking, query.Or(meaning) if meaning else None, concepts, typed | general_forms(general))
 
 
 # --- the search -----------------------------------------------------------------------------------
@@ -275,10 +268,11 @@ def _count(
     result.total = matched.bit_count()
     result.other_total = (other & allowed).bit_count()
     for name in FACETS:
-        counts = [
-            FacetValue(value, n, value in filters.get(name, []))
+        selected = filters.get(name, [])
+        counts = [  # a selected value stays even at 0, so the filter can be seen and removed
+            FacetValue(value, n, value in selected)
             for value, vbits in facet_values(sets, name).items()
-            if (n := (matched & vbits).bit_count())
+            if (n := (matched & vbits).bit_count()) or value in selected
         ]
         counts.sort(key=lambda f: (-f.count, f.value))
         if counts:
@@ -300,8 +294,7 @@ def ranked_hits(
     start = (page - 1) * per_page
     stored = [(sets.searcher.stored_fields(d), i >= first_other) for i, d in enumerate(order[start:k], start)]
     by_id = _rows(kind, [split_key(doc["id"])[1] for doc, _ in stored])
-    highlighted = [queries.ranking, queries.meaning]
-    terms = frozenset(t for q in highlighted if q is not None for f, t, _b in scored_terms(q) if f == "body")
+    terms = queries.marked
     hits = []
     for doc, expanded in stored:
         obj = by_id.get(split_key(doc["id"])[1])
@@ -360,6 +353,8 @@ def did_you_mean(searcher, text: str) -> str | None:
             if searcher.doc_frequency("body", stem) == 0:
                 corrector = corrector or searcher.corrector("body")
                 for suggestion in corrector.suggest(stem, limit=3, maxdist=2 if len(stem) >= 5 else 1):
+                    if suggestion[:1] != stem[:1]:  # typos seldom hit the first letter: "коровьи" is not "готовую"
+                        continue
                     real = surface_for(searcher, suggestion)
                     if real and real != surface:
                         replacement, changed = real, True

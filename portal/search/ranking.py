@@ -12,6 +12,7 @@ from whoosh import query
 from ..models.base import utcnow
 from . import bits as B
 from . import scoring
+from .concepts import current_vocabulary
 
 
 def docsets(searcher, cache) -> B.DocSets:
@@ -118,10 +119,17 @@ def by_date(sets: B.DocSets, matched: int, name: str, newest_first: bool, k: int
     return docs
 
 
+def concept_ids(sets: B.DocSets) -> list[str]:
+    """The concepts field's values that are concepts: not the general words it also holds (search only)."""
+    words = current_vocabulary().words
+    general = words.terms if words else {}
+    return [c for c in sets.field_values("concepts") if c not in general]
+
+
 def facet_values(sets: B.DocSets, name: str) -> dict[str, int]:
     """{value: bitmap} for one facet."""
     if name == "capability":
-        return {c: sets.term("concepts", c) for c in sets.field_values("concepts")}
+        return {c: sets.term("concepts", c) for c in concept_ids(sets)}
     return {v: sets.facet(name, v) for v in sets.facet_values(name)}
 
 

@@ -1,5 +1,6 @@
 """Browser fixtures: one gunicorn portal per module on its own seeded database, one chromium per session."""
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -96,6 +97,9 @@ def page(browser, live_server, request):
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+        if len(name.encode()) > 200:  # long non-ASCII parameter ids: keep the name within a file name's 255 bytes
+            digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:10]
+            name = f"{name.encode()[:180].decode(errors='ignore')}-{digest}"
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         log = live_server.log_path.read_text(errors="replace")
         (ARTIFACTS / f"{name}.server.log").write_text(log)

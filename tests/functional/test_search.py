@@ -252,6 +252,14 @@ def test_facets_count_and_combine(client, login, pk_company, kz_company):
     assert "Wet blue wanted" not in combined and "training course" not in combined
 
 
+def test_filters_that_leave_nothing_stay_visible_and_removable(client, pk_company, kz_company):
+    factories.make_live_listing(pk_company, "Wet blue cattle hides", type="trade")
+    factories.make_live_listing(kz_company, "Wet blue training", type="training")
+    html = page(client, q="wet blue", type="training", country="PK")
+    assert "0 results" in html
+    assert 'aria-label="Remove filter Training"' in html and 'aria-label="Remove filter Pakistan"' in html
+
+
 def test_empty_symbol_and_huge_queries_get_a_helpful_page(client, pk_company):
     factories.make_live_listing(pk_company, "Wet blue")
     assert "What are you looking for?" in page(client, q="")
@@ -312,6 +320,11 @@ def test_did_you_mean_for_misspelt_english_and_russian(client, pk_company, typo,
         assert "Did you mean" in html and f">{fixed}</a>" in html
     else:
         assert "Did you mean" not in html
+
+
+def test_did_you_mean_does_not_replace_a_word_by_one_with_another_first_letter(client, pk_company):
+    factories.make_live_listing(pk_company, "Готовую кожу продаём", description="Шкуры вет-блю.")
+    assert "Did you mean" not in page(client, q="коровьи шкуры")
 
 
 @pytest.mark.parametrize("query", ["status:draft", "owner:*", "staus:drat", "durat*"])

@@ -101,3 +101,17 @@ def test_an_expanded_hit_is_highlighted_and_escaped(client, pk_company, kz_compa
     html = page(client, raw=True, q="кожа")
     assert "<mark>Leather</mark>" in html
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+
+
+def test_hides_finds_a_latin_script_kazakh_listing_and_leather_a_roman_urdu_one(client, pk_company, kz_company):
+    # Read at index time like concepts (transliteration, Roman Urdu): no listing here has the query's word.
+    factories.make_live_listing(kz_company, "Satamyz: terıler, Qostanai", "Ai saiyn 3 konteiner.", language="kk")
+    factories.make_live_listing(pk_company, "Humein chamra chahiye", "Har mahine 2 container.", language="ur")
+    assert titles(page(client, q="hides")) == ["Satamyz: terıler, Qostanai"]
+    assert titles(page(client, q="кожа")) == ["Humein chamra chahiye"]
+
+
+def test_general_words_are_not_capabilities(client, pk_company):
+    factories.make_live_listing(pk_company, "Leather and hides from our tannery", language="en")
+    html = page(client, q="leather")
+    assert "word_leather" not in html and "word_hides" not in html
