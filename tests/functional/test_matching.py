@@ -51,6 +51,10 @@ def match_json(runner, ref, limit=5) -> dict:
     return json.loads(result.output)
 
 
+def matched_refs(runner, ref) -> list[str]:
+    return [m["ref"] for m in match_json(runner, ref)["matches"]]
+
+
 def test_match_cli_json_shape(runner, pk_company, kz_company):
     offer = factories.make_live_listing(pk_company, "Wet blue cattle hides, 20,000 pieces a month", ref="pk-wb-1")
     request = factories.make_live_listing(kz_company, "Покупаем вет-блю КРС", direction="request", ref="kz-wb-1")

@@ -13,21 +13,7 @@ import pytest
 from portal.search.concepts import extract_concepts
 
 from .. import factories
-from .test_matching import match_json
-
-
-@pytest.fixture
-def pk_company(app):
-    return factories.make_company(name="Kasur Leather Works", country="PK", association="PTA", verified=True)
-
-
-@pytest.fixture
-def kz_company(app):
-    return factories.make_company(name="Qostanai Teri", country="KZ", association="KLA", verified=True)
-
-
-def matched_refs(runner, ref) -> list[str]:
-    return [m["ref"] for m in match_json(runner, ref)["matches"]]
+from .test_matching import match_json, matched_refs
 
 
 def reasons_of(runner, ref, other) -> list[str]:

@@ -3,20 +3,8 @@ recognises no concept in a listing, or no candidate shares one, matching falls b
 wording and says so; the owner sees what the portal understood, in their language, with a link to
 add tags."""
 
-import pytest
-
 from .. import factories
 from .test_matching import match_json
-
-
-@pytest.fixture
-def pk_company(app):
-    return factories.make_company(name="Kasur Works", country="PK", association="PTA", verified=True)
-
-
-@pytest.fixture
-def kz_company(app):
-    return factories.make_company(name="Qostanai Trading", country="KZ", association="KLA", verified=True)
 
 
 def test_a_listing_with_no_recognised_topic_still_gets_complementary_matches(runner, pk_company, kz_company):

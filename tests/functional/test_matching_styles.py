@@ -1,24 +1,8 @@
 """Members as they really write (issue 11): a listing in Latin-script Kazakh or Roman Urdu finds its
 complementary listing written in another language and script, and an excluded concept does not match."""
 
-import pytest
-
 from .. import factories
-from .test_matching import match_json
-
-
-@pytest.fixture
-def pk_company(app):
-    return factories.make_company(name="Kasur Leather Works", country="PK", association="PTA", verified=True)
-
-
-@pytest.fixture
-def kz_company(app):
-    return factories.make_company(name="Qostanai Teri", country="KZ", association="KLA", verified=True)
-
-
-def matched_refs(runner, ref) -> list[str]:
-    return [m["ref"] for m in match_json(runner, ref)["matches"]]
+from .test_matching import match_json, matched_refs
 
 
 def test_a_latin_script_kazakh_offer_is_found_by_an_english_request(runner, pk_company, kz_company):

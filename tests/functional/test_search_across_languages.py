@@ -4,20 +4,8 @@ a visible "Also in other languages" heading, with a way to leave them out."""
 
 import re
 
-import pytest
-
 from .. import factories
 from .test_search import page
-
-
-@pytest.fixture
-def pk_company(app):
-    return factories.make_company(name="Kasur Works", country="PK", association="PTA", verified=True)
-
-
-@pytest.fixture
-def kz_company(app):
-    return factories.make_company(name="Qostanai Trading", country="KZ", association="KLA", verified=True)
 
 
 def titles(html: str) -> list[str]:
