@@ -41,6 +41,18 @@ def here() -> str:
     return path if is_safe_next(path) else "/"
 
 
+def page_url(page: int) -> str:
+    """This page's URL at another page number: every value of a repeated parameter kept (several
+    facet values), empty parameters dropped, page 1 without a page parameter."""
+    from flask import url_for
+
+    args = {k: [v for v in vs if v] for k, vs in request.args.to_dict(flat=False).items() if k != "page"}
+    args = {k: vs for k, vs in args.items() if vs}
+    if page > 1:
+        args["page"] = [str(page)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
 def nav_items() -> list[tuple[str, str]]:
     """The navigation for the viewer's role; endpoints not (yet) registered are left out."""
     from flask import current_app
@@ -149,6 +161,7 @@ def init_app(app):
         country_name=country_name,
         vocabulary=vocabulary,
         here=here,
+        page_url=page_url,
         nav_items=nav_items,
         age=age,
         anonymous_company_label=anonymous_company_label,

@@ -35,6 +35,11 @@ class User(UserMixin, db.Model):
     association_id: Mapped[int | None] = mapped_column(sa.ForeignKey("association.id"), index=True)
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("company.id", use_alter=True), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # An IANA zone name ("Asia/Karachi"); None: the company's country's zone (templating.user_zone).
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    # When the user accepted the terms of use, and which version (the Terms page's date).
+    terms_accepted_at: Mapped[datetime | None]
+    terms_version: Mapped[str | None] = mapped_column(sa.String(16))
     email_confirmed_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     # Flask-Login's alternative id: rotating it ends every session and remember cookie of the user.

@@ -117,3 +117,22 @@ def test_per_page_from_the_url_is_ignored(client, member):
         factories.make_live_listing(member.company, f"Wet blue hides lot {n}")
     html = client.get("/listings/?per_page=1").get_data(as_text=True)
     assert all(f"Wet blue hides lot {n}" in html for n in range(3))
+
+
+def test_page_links_keep_every_value_of_a_repeated_filter_and_drop_empty_ones(client):
+    """`dict(request.args, page=n)` kept only the first value of a facet: page 2 showed a wider set."""
+    pk = factories.make_company(name="Kasur Works", country="PK", association="PTA", verified=True)
+    for n in range(12):
+        factories.make_live_listing(pk, f"Wet blue cattle hides lot {n}")
+    for n in range(5):
+        factories.make_live_listing(pk, f"Wet blue goat skins lot {n}")
+    html = client.get(
+        "/search",
+        query_string=[("q", "wet blue"), ("capability", "stage_wetblue"), ("capability", "hide_cattle"), ("sort", "")],
+    ).get_data(as_text=True)
+    assert "12 results" in html
+    page_two = re.search(r'<a class="page-link" href="([^"]*page=2[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "capability=stage_wetblue" in page_two and "capability=hide_cattle" in page_two
+    assert "sort=" not in page_two
+    second = client.get(page_two).get_data(as_text=True)
+    assert "12 results" in second and "goat skins" not in second
