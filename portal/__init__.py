@@ -23,6 +23,7 @@ def create_app(config=None):
     configure_logging(app)
     configure_extensions(app)
     configure_security(app)
+    __import__("portal.static_files").static_files.init_app(app)  # page weight: portal/static_files.py
     configure_database(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -56,7 +57,7 @@ def configure_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -98,6 +99,24 @@ def select_locale():
     if session.get("locale") in languages:
         return session["locale"]
     return request.accept_languages.best_match(languages) or "en"
+
+
+def select_timezone():
+    """The signed-in user's zone (templating.user_zone: their setting, else their country's); anyone else,
+    the worker and the CLI get None, which is BABEL_DEFAULT_TIMEZONE (UTC). Skipped while the database is down."""
+    from .errors import DATABASE_ERRORS, database_unavailable, is_outage, mark_database_unavailable
+    from .templating import user_zone
+
+    if not has_request_context() or database_unavailable():
+        return None
+    try:
+        if current_user and current_user.is_authenticated:
+            return user_zone(current_user)
+    except DATABASE_ERRORS as exc:
+        if not is_outage(exc):
+            raise
+        mark_database_unavailable()
+    return None
 
 
 def configure_database(app):

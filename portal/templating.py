@@ -4,13 +4,17 @@ The helpers are small and only read what they are given (or the request); what n
 computed by the view and passed to render_template, so no page starts a query from a template.
 """
 
-from datetime import timedelta
+from datetime import UTC, timedelta
+from functools import cache
+from zoneinfo import available_timezones
 
 from flask import request
-from flask_babel import format_timedelta, get_locale
+from flask_babel import format_date, format_time, format_timedelta, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
+from .lists import join_list
 from .models import base
 from .taxonomy import vocabulary
 from .utils import is_safe_next
@@ -35,6 +39,65 @@ def country_name(code: str) -> str:
     return str(COUNTRY_NAMES.get(code, code))
 
 
+# The zones most users want, first in the Settings list; every other IANA zone follows.
+COMMON_TIMEZONES = ("Asia/Karachi", "Asia/Almaty", "Asia/Qostanay", "Asia/Aqtobe", "UTC")
+COUNTRY_TIMEZONES = {"PK": "Asia/Karachi", "KZ": "Asia/Almaty"}
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+def country_zone(user) -> str:
+    """The zone of the country of the user's company, or of their association for staff: Asia/Karachi for
+    Pakistan, Asia/Almaty for Kazakhstan, else UTC."""
+    owner = getattr(user, "company", None) or getattr(user, "association", None)
+    return COUNTRY_TIMEZONES.get(getattr(owner, "country", None), "UTC")
+
+
+def user_zone(user) -> str:
+    """The user's chosen zone; unset (or no longer known), their country's (country_zone)."""
+    chosen = getattr(user, "timezone", None)
+    return chosen if chosen and chosen in known_timezones() else country_zone(user)
+
+
+def _local_parts(moment) -> tuple[str, str]:
+    """(date and time in the reader's zone and language, the zone's name); Flask-Babel's timezone_selector
+    (portal.select_timezone) picks the zone and converts the stored naive UTC moment."""
+    locale = get_locale()
+    date, time = format_date(moment, "medium"), format_time(moment, "short")
+    text = locale.datetime_formats["medium"].format(time, date) if locale else f"{date} {time}"
+    return text, str(get_timezone() or "UTC")
+
+
+def local_time_text(moment) -> str:
+    """Plain text for attributes and mail: "4 May 2026, 10:05 AM (Asia/Karachi)"."""
+    if moment is None:
+        return ""
+    text, zone = _local_parts(moment)
+    return f"{text} ({zone})"
+
+
+def local_time(moment) -> Markup:
+    """A stored moment for a page: a <time> element in the reader's zone, the zone named and isolated so its
+    Latin name keeps its place in Urdu text."""
+    if moment is None:
+        return Markup("")
+    text, zone = _local_parts(moment)
+    return Markup('<time datetime="{iso}">{text} <bdi class="text-nowrap">({zone})</bdi></time>').format(
+        iso=moment.replace(tzinfo=UTC).isoformat(), text=text, zone=zone
+    )
+
+
+def bdi(text) -> Markup:
+    """User-entered text (a name, a city) isolated inside a sentence, so a Latin name in Urdu or an Urdu name in
+    English keeps its place and its neighbours' punctuation. For page content only, not <title> or attributes."""
+    if text is None or text == "":
+        return Markup("")
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
 def here() -> str:
     """The current path, for ?next= links (only ever a safe local path)."""
     path = request.full_path.rstrip("?") if request else "/"
@@ -51,31 +114,6 @@ def page_url(page: int) -> str:
     if page > 1:
         args["page"] = [str(page)]
     return url_for(request.endpoint, **(request.view_args or {}), **args)
-
-
-def nav_items() -> list[tuple[str, str]]:
-    """The navigation for the viewer's role; endpoints not (yet) registered are left out."""
-    from flask import current_app
-    from flask_login import current_user
-
-    items = [
-        ("companies.directory", _l("Companies")),
-        ("listings.index", _l("Listings")),
-        ("search.search", _l("Search")),
-    ]
-    if current_user.is_authenticated:
-        role = current_user.role.value
-        if role == "member":
-            items.insert(0, ("main.dashboard", _l("Dashboard")))
-            items.insert(1, ("partnerships.inbox", _l("Partnerships")))
-        elif role == "staff":
-            items.insert(0, ("verification.queue", _l("Verification")))
-            items.insert(1, ("moderation.queue", _l("Moderation")))
-        elif role == "admin":
-            items.insert(0, ("admin.index", _l("Administration")))
-            items.insert(1, ("moderation.queue", _l("Moderation")))
-            items.insert(2, ("moderation.import_data", _l("Import")))
-    return [(e, label) for e, label in items if e in current_app.view_functions]
 
 
 def age(moment) -> str:
@@ -138,8 +176,11 @@ def init_app(app):
     from .alerts.forms import save_search_form
     from .alerts.services import search_path
     from .companies import labels as companies
+    from .listings import details as listing_details
     from .listings import services as listings
+    from .listings.summary import listing_summary
     from .listings.text import excerpt, render_markdown
+    from .navigation import nav_items
     from .observability import current_request_id
     from .partnerships.services import common as partnerships
     from .partnerships.services import meetings, outcomes
@@ -154,7 +195,15 @@ def init_app(app):
         }
 
     app.context_processor(unread_notifications)
-    app.jinja_env.filters.update(markdown=render_markdown, excerpt=excerpt, spoken_language=companies.spoken_language)
+    app.jinja_env.filters.update(
+        markdown=render_markdown,
+        excerpt=excerpt,
+        spoken_language=companies.spoken_language,
+        join_list=join_list,
+        local_time=local_time,
+        local_time_text=local_time_text,
+        bdi=bdi,
+    )
     app.jinja_env.globals.update(
         term_label=term_label,
         facet_label=facet_label,
@@ -162,6 +211,9 @@ def init_app(app):
         vocabulary=vocabulary,
         here=here,
         page_url=page_url,
+        join_list=join_list,
+        local_time=local_time,
+        user_zone=user_zone,
         nav_items=nav_items,
         age=age,
         anonymous_company_label=anonymous_company_label,
@@ -171,6 +223,8 @@ def init_app(app):
         can_view_listing=listings.can_view_listing,
         can_edit_listing=listings.can_edit_listing,
         can_flag=listings.can_flag,
+        listing_summary=listing_summary,
+        listing_detail_rows=listing_details.display,
         owner_actions=listings.owner_actions,
         waiting_since=listings.waiting_since,
         save_search_form=save_search_form,

@@ -5,6 +5,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from ..forms import PortalForm
+from ..templating import COMMON_TIMEZONES, country_zone, known_timezones
 from .passwords import password_problem
 
 
@@ -26,6 +27,16 @@ def new_password_field(label):
     return PasswordField(label, validators=[DataRequired(), Length(max=200), PasswordStrength()])
 
 
+def accept_terms_field():
+    """The consent every new account gives; the template (pages/_accept_terms.html) adds the links."""
+    return BooleanField(
+        _l("I accept the Terms of use and the Privacy policy"),
+        validators=[
+            DataRequired(message=_l("Please accept the Terms of use and the Privacy policy to create an account."))
+        ],
+    )
+
+
 def language_choices():
     return [("en", "English"), ("ru", "Русский"), ("kk", "Қазақша"), ("ur", "اردو")]
 
@@ -38,6 +49,7 @@ class RegisterForm(PortalForm):
         _l("Repeat password"), validators=[DataRequired(), EqualTo("password", message=_l("Passwords do not match."))]
     )
     locale = SelectField(_l("Language"), choices=language_choices(), default="en")
+    accept_terms = accept_terms_field()
     submit = SubmitField(_l("Create account"))
 
 
@@ -71,10 +83,36 @@ class ChangePasswordForm(PortalForm):
     submit = SubmitField(_l("Change password"))
 
 
+ZONE_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+
+
+def timezone_choices(automatic: str) -> dict:
+    """The Settings list: "automatic" (the country's zone, kept up to date if the company moves) and the
+    usual zones first, then every IANA zone by region; legacy aliases ("US/Pacific", "Etc/GMT+5") left out."""
+    groups = {
+        str(_l("Usual")): [("", str(_l("Automatic, from your country (%(zone)s)", zone=automatic)))]
+        + [(z, z) for z in COMMON_TIMEZONES],
+    }
+    for zone in sorted(known_timezones()):
+        region = zone.split("/", 1)[0]
+        if region in ZONE_REGIONS and "/" in zone and zone not in COMMON_TIMEZONES:
+            groups.setdefault(region, []).append((zone, zone.replace("_", " ")))
+    return groups
+
+
 class SettingsForm(PortalForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=language_choices())
+    timezone = SelectField(_l("Time zone"))
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices(country_zone(kwargs.get("obj")))
+
+    def validate_timezone(self, field):
+        if field.data and field.data not in known_timezones():
+            raise ValidationError(_l("Choose a time zone from the list."))
 
 
 class ResendConfirmationForm(PortalForm):

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import limits
 from ..extensions import db
+from ..main.pages import TERMS_VERSION
 from ..models.base import utcnow
 from ..observability import count_login_failure
 from ..utils import is_safe_next, redirect_next
@@ -41,7 +42,7 @@ def register():
         # A new email gets an account and its confirmation link; a known one a note to its holder. The
         # answer is the same redirect, the same page and the same session either way, and nobody is
         # logged in: the link in the mail, opened in this browser, does that.
-        services.register(email, form.name.data, form.password.data, form.locale.data)
+        services.register(email, form.name.data, form.password.data, form.locale.data, TERMS_VERSION)
         db.session.commit()
         session["registered_email"] = email
         return redirect(url_for("auth.check_email"))
@@ -185,6 +186,7 @@ def settings():
     if form.submit.data and form.validate_on_submit():
         current_user.name = form.name.data
         current_user.locale = form.locale.data
+        current_user.timezone = form.timezone.data or None  # none: follow the country (templating.user_zone)
         db.session.commit()
         flash(_("Your settings were saved."), "success")
         return redirect(url_for("auth.settings"))

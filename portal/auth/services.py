@@ -185,13 +185,20 @@ def send_confirmation(user: User) -> None:
     )
 
 
-def register(email: str, name: str, password: str, locale: str | None) -> User | None:
+def accept_terms(user: User, version: str) -> None:
+    """Records that the user accepted the Terms of use and Privacy policy of this version, and when."""
+    user.terms_accepted_at = utcnow()
+    user.terms_version = version
+
+
+def register(email: str, name: str, password: str, locale: str | None, terms_version: str) -> User | None:
     """A new unconfirmed account mailed its confirmation link; for an email that has an account already,
     a note to its holder instead and None. The caller answers both the same way, so the registration
-    form cannot tell anyone which emails have accounts."""
+    form cannot tell anyone which emails have accounts. The caller has checked the terms were accepted."""
     existing = user_by_email(email)
     if existing is None:
         user = create_user(email, name, password, locale=locale)
+        accept_terms(user, terms_version)
         send_confirmation(user)
         return user
     hash_password(password)  # the same work as a new account, so the answer takes as long

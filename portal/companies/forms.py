@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
-from ..auth.forms import language_choices, new_password_field
+from ..auth.forms import accept_terms_field, language_choices, new_password_field
 from ..extensions import db
 from ..forms import PortalForm
 from ..models import Association
@@ -308,6 +308,7 @@ class AcceptInvitationForm(PortalForm):
         _l("Repeat password"), validators=[DataRequired(), EqualTo("password", message=_l("Passwords do not match."))]
     )
     locale = SelectField(_l("Language"), choices=language_choices(), default="en")
+    accept_terms = accept_terms_field()
     submit = SubmitField(_l("Create account and join"))
 
 

@@ -5,8 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from .. import limits
-from ..auth.services import user_by_email
+from ..auth.services import accept_terms, user_by_email
 from ..extensions import db
+from ..main.pages import TERMS_VERSION
 from ..models import Company, Role, User
 from ..models.company import VerificationStatus
 from ..permissions import can_manage_colleagues, can_see_company, confirmed_required, member_required
@@ -280,6 +281,7 @@ def accept_invitation(token):
         if user is None:
             db.session.rollback()
             return render_template("companies/invitation.html", problem=_("This invitation was already used.")), 409
+        accept_terms(user, TERMS_VERSION)
         db.session.commit()
         session.clear()  # a fresh session for the new account, as on login
         login_user(user)

@@ -111,6 +111,7 @@ class ListingForm(FormTokenMixin, PortalForm):
     trade = FormField(_detail_form("trade"), label=spec.TYPE_LABELS["trade"])
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Save and submit for review"))
+    preview = SubmitField(_l("Preview"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,32 +174,6 @@ class ListingForm(FormTokenMixin, PortalForm):
             "interest_deadline": self.interest_deadline.data.isoformat() if self.interest_deadline.data else None,
             "tags": sorted(self.tags.data or []),
         }
-
-
-def capability_choices():
-    """Taxonomy terms grouped by facet, for a <select> with optgroups."""
-    vocab, locale = vocabulary(), current_locale()
-    groups = {vocab.facet_label(f, locale): [(t.id, t.label(locale)) for t in vocab.facet_terms(f)] for f in FACETS}
-    return {"": [("", _l("Any capability"))], **groups}
-
-
-class ListingFilterForm(PortalForm):
-    """The visitors' index filters; read from the query string, so no CSRF."""
-
-    type = SelectField(_l("Type"), choices=[("", _l("Any type")), *spec.TYPE_LABELS.items()], validators=[Optional()])
-    direction = SelectField(
-        _l("Offers or requests"),
-        choices=[("", _l("Both")), ("offer", _l("Offers")), ("request", _l("Requests"))],
-        validators=[Optional()],
-    )
-    country = SelectField(
-        _l("Company's country"), choices=[("", _l("Any country")), *COUNTRY_NAMES.items()], validators=[Optional()]
-    )
-    capability = SelectField(_l("Capability"), choices=[], validators=[Optional()])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.capability.choices = capability_choices()
 
 
 class FlagForm(PortalForm):

@@ -11,13 +11,13 @@ from .. import search
 from ..extensions import db
 from ..idempotency import create_once
 from ..limits import limited
-from ..models import Company, Listing, ListingStatus, ListingTag
+from ..models import Listing, ListingStatus
 from ..partnerships.panels import interest_box
 from ..permissions import confirmed_required, get_or_404_for, is_member_of, member_required
 from ..utils import paginate
 from . import bp, services
 from .details import display
-from .forms import ActionForm, FlagForm, ListingFilterForm, ListingForm
+from .forms import ActionForm, FlagForm, ListingForm
 from .services import ListingError, NotAllowed
 
 S = ListingStatus
@@ -46,28 +46,10 @@ def company_or_redirect():
 
 
 @bp.route("/")
+@limited("search", methods=None)
 def index():
-    form = ListingFilterForm(formdata=request.args, meta={"csrf": False})
-    form.validate()
-    query = (
-        sa.select(Listing)
-        .join(Company, Listing.company_id == Company.id)
-        .where(Listing.live_clause())
-        .options(selectinload(Listing.company).selectinload(Company.association), selectinload(Listing.tags))
-        .order_by(Listing.published_at.desc(), Listing.id.desc())
-    )
-    if form.type.data and not form.type.errors:
-        query = query.where(Listing.type == form.type.data)
-    if form.direction.data and not form.direction.errors:
-        query = query.where(Listing.direction == form.direction.data)
-    if form.country.data and not form.country.errors:
-        query = query.where(Company.country == form.country.data)
-    if form.capability.data and not form.capability.errors:
-        tagged = sa.select(ListingTag.listing_id).where(ListingTag.term_id == form.capability.data)
-        query = query.where(Listing.id.in_(tagged))
-    page = paginate(query)
-    filtered = any(request.args.get(k) for k in ("type", "direction", "country", "capability"))
-    return render_template("listings/index.html", form=form, page=page, filtered=filtered)
+    """The listings page is the search page without words (browsing, newest first, same facets)."""
+    return search.results_page()
 
 
 @bp.route("/<int:listing_id>")
@@ -153,6 +135,8 @@ def create():
     form = ListingForm()
     if request.method == "GET":
         form.target_countries.data = ["KZ"] if company.country == "PK" else ["PK"]
+    if form.preview.data and form.validate_on_submit():
+        return render_template("listings/form.html", form=form, listing=None, company=company, preview=form.to_data())
     if form.validate_on_submit():
 
         def new_listing():
@@ -192,6 +176,10 @@ def edit(listing_id):
         )
         return redirect(url_for(".mine"))
     form = ListingForm() if request.method == "POST" else ListingForm.from_data(services.form_data(listing))
+    if form.preview.data and form.validate_on_submit():
+        return render_template(
+            "listings/form.html", form=form, listing=listing, company=listing.company, preview=form.to_data()
+        )
     if form.validate_on_submit():
         was_published, was_submitted = listing.status is S.published, listing.status is S.submitted
         try:

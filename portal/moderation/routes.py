@@ -15,10 +15,11 @@ from ..listings.details import display
 from ..listings.forms import tag_choices
 from ..listings.importer import import_csv, import_jsonl
 from ..listings.services import ListingError, NotAllowed, StaleVersion
-from ..models import Association, AuditLog, Company, Listing, ListingFlag, ListingRevision, ListingStatus, Role
+from ..models import Association, AuditLog, Company, Listing, ListingFlag, ListingStatus, Role
 from ..permissions import can_moderate, roles_required, staff_required
 from ..utils import is_safe_next, paginate
 from . import bp
+from .clauses import queue_clause
 from .forms import BulkDecisionForm, DecisionForm, FlagResolutionForm, ImportForm, QueueFilterForm, TagsForm
 
 S = ListingStatus
@@ -32,23 +33,6 @@ def moderated_listing(listing_id) -> Listing:
     if not (current_user.is_admin or can_moderate(current_user, listing)):
         abort(404)
     return listing
-
-
-def pending_revision_clause(status=S.submitted):
-    return sa.exists().where(ListingRevision.listing_id == Listing.id, ListingRevision.status == status)
-
-
-def open_flag_clause():
-    return sa.exists().where(ListingFlag.listing_id == Listing.id, ListingFlag.resolved_at.is_(None))
-
-
-def queue_clause(status: str):
-    """Which listings a queue tab shows; edits of published listings wait under "submitted"."""
-    if status == "flagged":
-        return open_flag_clause()
-    if status == "submitted":
-        return sa.or_(Listing.status == S.submitted, sa.and_(Listing.status == S.published, pending_revision_clause()))
-    return Listing.status == S[status]
 
 
 @bp.route("/listings/")

@@ -2,6 +2,7 @@
 
 The public API (each function's docstring is at its definition):
     search(text, user, kind, filters, verified_only, sort, page, per_page)  the /search page and alerts
+    results_page()                    that page rendered for the current request (/search, /listings/)
     find_matches(listing, ...)        complementary listings, stored fields (CLI, notices, benches)
     listing_matches(listing, ...)     the same for a page: reasons, rows loaded and re-checked in SQL
     dashboard_matches(company, ...)   [(listing, matches)] for a company's recent listings
@@ -30,7 +31,7 @@ from .matching import dashboard_matches, find_matches, listing_matches, understo
 from .notices import notify_listing, notify_new_matches
 from .query import search
 from .replay import apply_journal, rebuild
-from .routes import bp
+from .routes import bp, results_page
 
 __all__ = [
     "apply_journal",
@@ -48,6 +49,7 @@ __all__ = [
     "notify_listing",
     "notify_new_matches",
     "rebuild",
+    "results_page",
     "search",
     "understood_concepts",
 ]

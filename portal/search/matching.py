@@ -114,6 +114,11 @@ def match_profile(
         }
         score = W_CONCEPTS * parts["concepts"] + W_TEXT * parts["text"] + W_FIT * parts["fit"]
         m = Match(doc["id"], cand["pk"], round(score, 4), cand["country"] == prof.country, ref=cand["ref"], parts=parts)
+        m.shares = {
+            "topics": round(100 * W_CONCEPTS * parts["concepts"]),
+            "wording": round(100 * W_TEXT * parts["text"]),
+            "company": round(100 * W_FIT * parts["fit"]),
+        }
         m.obj = {**cand, "title": doc.get("title", "")}
         matches.append(m)
     matches.sort(key=lambda m: (m.same_country, -m.score, m.pk))

@@ -23,6 +23,7 @@ class Match:
     ref: str = ""
     obj: object = None  # stored fields, then the Listing or Company row once loaded
     parts: dict = field(default_factory=dict)
+    shares: dict = field(default_factory=dict)  # points of the 100 each part adds: "topics", "wording", "company"
 
 
 @dataclass

@@ -171,6 +171,7 @@ class SearchResult:
     suggestion: str | None = None
     concepts: list = field(default_factory=list)
     expand: bool = True  # the search also reaches other words and languages (see Queries.meaning)
+    browse: bool = False  # no words: everything visible, as the listings page shows it
     other_total: int = 0  # of the results (or, with expand off, left out): found only through the meaning
 
 
@@ -202,8 +203,9 @@ def search(
     """The /search page's answer (and saved searches'): hits of one page, counts, facets, a suggestion.
 
     Hits with the words come first; with `expand`, those found only through what the words mean
-    (other words, other languages) follow them. `message` says why there are no hits: "empty" (no
-    words), "nothing" (no searchable words) or "unavailable" (no index).
+    (other words, other languages) follow them. No words at all is browsing: every visible listing,
+    newest first, with the same facets (the listings page). `message` says why there are no hits:
+    "nothing" (no searchable words) or "unavailable" (no index).
     """
     text = " ".join((text or "").split())
     result = SearchResult(q=text, kind=kind, expand=expand)
@@ -213,12 +215,10 @@ def search(
     kinds = kinds_for(user)
     if kind not in kinds:
         kind = result.kind = "listing"
-    if not text:
-        result.message = "empty"
-        return result
-    queries = build_query(text)
+    result.browse = not text
+    queries = build_query(text) if text else Queries(None, None, None, [])
     result.concepts = queries.concepts
-    if queries.words is None and queries.meaning is None:
+    if text and queries.words is None and queries.meaning is None:
         result.message = "nothing"
         return result
     try:
@@ -229,14 +229,18 @@ def search(
         return result
     sets = docsets(searcher, cache)
     filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
-    exact = query_docset(sets, queries.words) if queries.words is not None else 0
+    if result.browse:  # no words: every visible listing (or company), newest first
+        exact = sets.live
+        sort = "newest" if sort == "relevance" else sort
+    else:
+        exact = query_docset(sets, queries.words) if queries.words is not None else 0
     other = query_docset(sets, queries.meaning) & ~exact if queries.meaning is not None else 0
     matched = _count(result, sets, exact, other, kinds, kind, filters, verified_only)
     pages = max(1, math.ceil(result.total / per_page))
     page = min(max(1, page), pages)
     if result.total:
         result.hits = ranked_hits(sets, queries, matched & exact, matched & other, kind, sort, page, per_page)
-    if result.total < 3:
+    if result.total < 3 and text:
         result.suggestion = did_you_mean(searcher, text)
     result.page = HitPagination(
         page=page, per_page=per_page, max_per_page=None, error_out=False, items=result.hits, total=result.total
@@ -300,7 +304,8 @@ def ranked_hits(
         obj = by_id.get(split_key(doc["id"])[1])
         if obj is None:  # the index lags the database: the SQL check wins
             continue
-        title, text = highlight.title(doc.get("title") or "", terms), snippet(doc, terms)
+        # Browsing (no words): no snippet, so the card shows the listing's summary or its excerpt.
+        title, text = highlight.title(doc.get("title") or "", terms), snippet(doc, terms) if terms else None
         hits.append(Hit(kind, obj, 0.0, title, text, expanded))
     return hits
 

@@ -3,6 +3,7 @@
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..lists import join_list
 from .concepts import current_vocabulary
 from .profiles import Profile
 
@@ -21,7 +22,8 @@ def _locale() -> str:
 
 
 def labels(term_ids) -> str:
-    return ", ".join(label(c) for c in term_ids)
+    """The labels as the reader's language lists them (Urdu with "،"): lists.join_list."""
+    return join_list(label(c) for c in term_ids)
 
 
 def listing_reasons(prof: Profile, cand: dict, facets: dict) -> list[str]:

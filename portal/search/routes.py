@@ -1,16 +1,32 @@
-"""The /search page: listings for everyone, companies too for logged-in users, with facets."""
+"""The one page for finding listings: /search (words) and /listings/ (browsing) render the same page,
+with the same facets, cards and tags; companies too for logged-in users."""
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from ..limits import limited
+from ..models import Direction, ListingType
+from ..models.company import COUNTRIES
+from ..taxonomy import vocabulary
 from .forms import SearchForm
 from .query import FACETS, SORTS
 from .query import search as run_search
 
 bp = Blueprint("search", __name__)
 
-PER_PAGE = 10
+
+def known_values(name: str, value: str) -> bool:
+    """Whether a facet value from the URL names something real; others are ignored, not matched."""
+    if name == "type":
+        return value in ListingType.__members__
+    if name == "direction":
+        return value in Direction.__members__
+    if name == "country":
+        return value in COUNTRIES
+    if name in ("capability", "certification"):
+        term = vocabulary().terms.get(value)
+        return term is not None and (name == "capability") != (term.facet == "cert")
+    return bool(value) and len(value) <= 40
 
 
 def facet_url(name: str, value: str, selected: bool) -> str:
@@ -21,7 +37,7 @@ def facet_url(name: str, value: str, selected: bool) -> str:
     if not selected:
         values.append(value)
     args[name] = values
-    return url_for("search.search", **{k: v for k, v in args.items() if v})
+    return url_for(request.endpoint, **{k: v for k, v in args.items() if v})
 
 
 def expand_url(expand: bool) -> str:
@@ -29,21 +45,35 @@ def expand_url(expand: bool) -> str:
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "expand")}
     if not expand:
         args["expand"] = ["0"]
-    return url_for("search.search", **args)
+    return url_for(request.endpoint, **args)
+
+
+def sort_url(sort: str) -> str:
+    """This search in another order (back to page 1)."""
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "sort")}
+    return url_for(request.endpoint, **args, **({"sort": sort} if sort != "relevance" else {}))
 
 
 def kind_url(kind: str) -> str:
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in FACETS and k not in ("page", "kind")}
-    return url_for("search.search", kind=kind, **args)
+    return url_for(request.endpoint, kind=kind, **args)
 
 
 @bp.route("/search")
 @limited("search", methods=None)
 def search():
+    return results_page()
+
+
+def results_page():
+    """The page for the current request's endpoint (search.search or listings.index): links stay on it."""
     form = SearchForm(formdata=request.args, meta={"csrf": False})
     form.validate()
     sort = form.sort.data if form.sort.data in SORTS else "relevance"
-    filters = {name: request.args.getlist(name) for name in FACETS if request.args.getlist(name)}
+    if not (form.q.data or "").strip() and sort == "relevance":
+        sort = "newest"  # browsing: nothing to be relevant to
+    filters = {name: [v for v in request.args.getlist(name) if known_values(name, v)] for name in FACETS}
+    filters = {name: values for name, values in filters.items() if values}
     page = request.args.get("page", 1, type=int) or 1
     result = run_search(
         form.q.data or "",
@@ -53,7 +83,7 @@ def search():
         verified_only=form.verified.data,
         sort=sort,
         page=page,
-        per_page=PER_PAGE,
+        per_page=current_app.config["PAGE_SIZE"],
         expand=request.args.get("expand") != "0",
     )
     return render_template(
@@ -63,6 +93,9 @@ def search():
         filters=filters,
         facet_url=facet_url,
         kind_url=kind_url,
+        sort_url=sort_url,
+        sort=sort,
+        sorts=[(v, label) for v, label in form.sort.choices if not (v == "relevance" and not form.q.data)],
         expand_url=expand_url,
         examples=EXAMPLES,
     )

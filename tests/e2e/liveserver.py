@@ -157,3 +157,20 @@ def wait_until_up(proc, base_url: str, log_path: Path, timeout: float) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer /healthz within {timeout} s:\n{log_path.read_text()[-4000:]}")
+
+
+def open_menu(page, which: str) -> None:
+    """Open a header menu ("user" or "language"): a <details> whose panel shows once its summary is clicked."""
+    selector = "details.user-menu" if which == "user" else "details.menu:not(.user-menu)"
+    menu = page.locator(f"header {selector}")
+    if menu.get_attribute("open") is None:
+        menu.locator("> summary").click()
+
+
+def log_out(page) -> None:
+    """Log out through the user menu, as a person does."""
+    from playwright.sync_api import expect
+
+    open_menu(page, "user")
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You are logged out.")).to_be_visible()

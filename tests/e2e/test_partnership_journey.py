@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from .liveserver import ROOT, flask, server_env
+from .liveserver import ROOT, flask, log_out, server_env
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +25,8 @@ def demo_listings(live_server):
     return listing_id
 
 
-def log_out(page):
-    page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_text("You are logged out.")).to_be_visible()
-
-
 def open_conversation(page):
-    page.get_by_role("link", name="Partnerships", exact=True).click()
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Partnerships").click()
     page.get_by_role("link", name=re.compile("^Conversations")).click()
     page.locator(".list-group-item").first.click()
 
@@ -57,7 +52,7 @@ def test_kazakh_member_and_pakistani_tannery_go_from_search_to_confirmed_partner
 
     # The Pakistani owner accepts from the partnership inbox and writes first.
     log_in(PK)
-    page.get_by_role("link", name="Partnerships", exact=True).click()
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Partnerships").click()
     page.get_by_role("link", name="Answer").first.click()
     page.get_by_label("Note to the company (optional)").fill("Welcome, the October batch has seats.")
     page.get_by_role("button", name="Accept and start a conversation").click()

@@ -28,7 +28,13 @@ def world(app, member, kz_member, client_for):
 
 
 def password_form(email):
-    return {"name": "Nur Bek", "email": email, "password": "hides-and-skins-42", "password2": "hides-and-skins-42"}
+    return {
+        "name": "Nur Bek",
+        "email": email,
+        "password": "hides-and-skins-42",
+        "password2": "hides-and-skins-42",
+        "accept_terms": "y",
+    }
 
 
 # (action, who is logged in, method, path, form) for one attempt at each limited action

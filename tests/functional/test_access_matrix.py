@@ -26,6 +26,10 @@ PUBLIC_ENDPOINTS = {
     "main.index",
     "main.healthz",
     "main.readyz",
+    "main.about",
+    "main.contact",
+    "main.privacy",
+    "main.terms",
     "observability.metrics",  # public to the loopback test client only: test_observability.py
     "auth.register",
     "auth.check_email",

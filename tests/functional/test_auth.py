@@ -29,6 +29,7 @@ def test_register_stores_scrypt_hash_and_mails_confirmation(client, app):
             "password": "hides-and-skins-42",
             "password2": "hides-and-skins-42",
             "locale": "ru",
+            "accept_terms": "y",
         },
     )
     assert response.status_code == 302
@@ -52,7 +53,13 @@ def test_production_hash_cost_is_at_least_2_to_17():
 def test_register_keeps_typed_values_on_error(client):
     response = client.post(
         "/auth/register",
-        data={"name": "Bilal Ahmed", "email": "bilal@example.pk", "password": "short", "password2": "short"},
+        data={
+            "name": "Bilal Ahmed",
+            "email": "bilal@example.pk",
+            "password": "short",
+            "password2": "short",
+            "accept_terms": "y",
+        },
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -61,7 +68,14 @@ def test_register_keeps_typed_values_on_error(client):
 
 
 def register_as(client, email, password="another-pass-123"):  # noqa: S107 - a test password
-    data = {"name": "Xavier Quist", "email": email, "password": password, "password2": password, "locale": "en"}
+    data = {
+        "name": "Xavier Quist",
+        "email": email,
+        "password": password,
+        "password2": password,
+        "locale": "en",
+        "accept_terms": "y",
+    }
     return client.post("/auth/register", data=data)
 
 
@@ -208,7 +222,14 @@ def test_next_to_a_local_page_is_followed(client, member):
 
 def test_register_refuses_a_common_or_repeated_password_and_creates_nothing(client):
     for weak in ("aaaaaaaaaa", "password2026!"):
-        data = {"name": "Bilal Ahmed", "email": "bilal@example.pk", "password": weak, "password2": weak, "locale": "en"}
+        data = {
+            "name": "Bilal Ahmed",
+            "email": "bilal@example.pk",
+            "password": weak,
+            "password2": weak,
+            "locale": "en",
+            "accept_terms": "y",
+        }
         response = client.post("/auth/register", data=data)
         assert response.status_code == 200
         assert 'value="bilal@example.pk"' in response.get_data(as_text=True)

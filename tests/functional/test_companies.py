@@ -454,6 +454,7 @@ def test_invited_visitor_registers_through_the_link_and_joins(client, login, mem
             "name": "Sana",
             "password": "tannery-pass-77",
             "password2": "tannery-pass-77",
+            "accept_terms": "y",
             "email": "attacker@evil.example",
             "role": "admin",
             "locale": "ur",
@@ -472,7 +473,9 @@ def test_used_invitation_cannot_be_used_again(client, login, member):
     client.post("/companies/mine/colleagues", data={"email": "first@tannery.example"})
     path = invitation_path(last_mail("first@tannery.example"))
     client.post("/auth/logout")
-    client.post(path, data={"name": "First", "password": "tannery-pass-77", "password2": "tannery-pass-77"})
+    client.post(
+        path, data={"name": "First", "password": "tannery-pass-77", "password2": "tannery-pass-77", "accept_terms": "y"}
+    )
     client.post("/auth/logout")
     again = client.post(path, data={"name": "Second", "password": "tannery-pass-88", "password2": "tannery-pass-88"})
     assert again.status_code == 404 and "already used" in again.get_data(as_text=True)
@@ -574,7 +577,7 @@ def test_owner_removes_a_colleague_after_confirming(client, login, member):
     colleague = factories.make_user(name="Imran", company=member.company)
     login(member)
     confirm = client.get(f"/companies/mine/colleagues/{colleague.id}/remove")
-    assert confirm.status_code == 200 and "Remove Imran?" in confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Remove <bdi>Imran</bdi>?" in confirm.get_data(as_text=True)
     assert db.session.get(User, colleague.id).company_id == member.company_id  # GET changes nothing
     client.post(f"/companies/mine/colleagues/{colleague.id}/remove")
     assert db.session.get(User, colleague.id).company_id is None
@@ -694,7 +697,7 @@ def test_dashboard_shows_waiting_state_and_what_to_complete(client, login):
     owner = factories.make_user(company=company, owner=True)
     login(owner)
     html = client.get("/dashboard").get_data(as_text=True)
-    assert "Waiting for verification by Pakistan Tanners Association" in html
+    assert "Waiting for verification by <bdi>Pakistan Tanners Association</bdi>" in html
     assert "Add your certifications" in html and "Upload your logo" in html
 
 

@@ -70,7 +70,7 @@ def test_refused_connection_gives_503_with_retry_after_and_a_russian_page(down_c
 def test_session_locale_chooses_the_outage_page_language(down_client):
     with down_client.session_transaction() as session:
         session["locale"] = "ur"
-    body = assert_outage_page(down_client.get("/listings/", headers={"Accept-Language": "ru"}), "ur")
+    body = assert_outage_page(down_client.get("/companies/", headers={"Accept-Language": "ru"}), "ur")
     assert 'dir="rtl"' in body
 
 
@@ -89,7 +89,7 @@ def test_logged_in_user_gets_the_outage_page_and_stays_logged_in(client, login, 
 
 
 def test_api_clients_get_json_503(down_client):
-    response = down_client.get("/listings/", headers={"Accept": "application/json", "Accept-Language": "ru"})
+    response = down_client.get("/companies/", headers={"Accept": "application/json", "Accept-Language": "ru"})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.is_json
@@ -195,7 +195,13 @@ def logged_in_cookie(base_url) -> str:
     cookie = "session=" + SimpleCookie(headers["Set-Cookie"])["session"].value
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     password = "tannery-hides-2026-x"
-    form = {"name": "Aigerim", "email": "buyer@hides.example", "password": password, "password2": password}
+    form = {
+        "name": "Aigerim",
+        "email": "buyer@hides.example",
+        "password": password,
+        "password2": password,
+        "accept_terms": "y",
+    }
     status, headers, html = fetch(
         base_url, "POST", "/auth/register", cookie, {**form, "csrf_token": csrf, "locale": "ru"}
     )
@@ -244,10 +250,10 @@ def test_gunicorn_answers_every_request_503_during_an_outage_and_recovers(tmp_pa
             assert fetch(base_url, "GET", "/dashboard", cookie)[0] in (200, 302)
             requests = [
                 ("GET", "/", "", "text/html"),
-                ("GET", "/listings/", "", "text/html"),
+                ("GET", "/companies/", "", "text/html"),
                 ("GET", "/dashboard", cookie, "text/html"),
                 ("GET", "/notifications", cookie, "text/html"),
-                ("GET", "/listings/", cookie, "application/json"),
+                ("GET", "/companies/", cookie, "application/json"),
                 ("HEAD", "/", cookie, "text/html"),
             ]
             try:

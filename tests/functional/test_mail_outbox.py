@@ -206,6 +206,7 @@ def test_after_commit_delivery_marks_each_row(client, smtp):
             "email": "aigerim@example.kz",
             "password": "hides-and-skins-42",
             "password2": "hides-and-skins-42",
+            "accept_terms": "y",
         },
     )
     [row] = outbox("aigerim@example.kz")
@@ -225,6 +226,7 @@ def test_mail_server_outage_loses_nothing(client, runner, smtp):
             "email": "bilal@example.pk",
             "password": "hides-and-skins-42",
             "password2": "hides-and-skins-42",
+            "accept_terms": "y",
         },
     )
     assert response.status_code == 302  # the user's request never fails because of mail

@@ -61,6 +61,7 @@ def test_confirmation_mail_arrives_over_smtp_and_is_marked_sent(client, smtp):
             "email": "aigerim@example.kz",
             "password": "hides-and-skins-42",
             "password2": "hides-and-skins-42",
+            "accept_terms": "y",
         },
     )
     [message] = smtp.to("aigerim@example.kz")
@@ -114,6 +115,7 @@ def test_mail_stays_in_the_outbox_with_the_error_when_smtp_is_down(app, client):
             "email": "bilal@example.pk",
             "password": "hides-and-skins-42",
             "password2": "hides-and-skins-42",
+            "accept_terms": "y",
         },
     )
     assert response.status_code == 302  # the user's request never fails because of mail

@@ -41,9 +41,7 @@ ENDPOINTS = paginated_endpoints()
 
 
 def test_the_list_of_paginated_pages_is_found_in_the_code():
-    assert {"listings.index", "companies.directory", "partnerships.conversation", "verification.audit"} <= set(
-        ENDPOINTS
-    )
+    assert {"companies.directory", "partnerships.conversation", "verification.audit"} <= set(ENDPOINTS)
     assert "admin.audit" in ENDPOINTS  # through the shared render_audit helper
     assert len(ENDPOINTS) >= 10
 
@@ -104,12 +102,17 @@ def test_odd_page_numbers_are_not_server_errors(app, clients, url_args, endpoint
         assert client.get(page_url(app, endpoint, url_args, page)).status_code in (200, 404), page
 
 
-def test_a_page_beyond_the_last_is_404_and_the_first_page_always_works(client, member):
-    assert client.get("/listings/?page=1").status_code == 200  # even with no listings at all
-    assert client.get("/listings/?page=2").status_code == 404
+def test_a_page_beyond_the_last_is_404_and_the_first_page_always_works(app, client, member):
+    assert client.get("/companies/?page=1").status_code == 200  # one company only
+    assert client.get("/companies/?page=2").status_code == 404
+    assert client.get("/companies/?page=abc").status_code == 200  # not a number: the first page
+
+
+def test_the_listings_page_like_search_clamps_a_page_beyond_the_last(client, member):
+    """/listings/ is the search page without words: it shows its last page rather than a 404."""
+    assert client.get("/listings/?page=2").status_code == 200  # even with no listings at all
     factories.make_live_listing(member.company, "Wet blue hides")
-    assert client.get("/listings/?page=1").status_code == 200
-    assert client.get("/listings/?page=abc").status_code == 200  # not a number: the first page
+    assert "Wet blue hides" in client.get("/listings/?page=7").get_data(as_text=True)
 
 
 def test_per_page_from_the_url_is_ignored(client, member):
@@ -119,8 +122,9 @@ def test_per_page_from_the_url_is_ignored(client, member):
     assert all(f"Wet blue hides lot {n}" in html for n in range(3))
 
 
-def test_page_links_keep_every_value_of_a_repeated_filter_and_drop_empty_ones(client):
+def test_page_links_keep_every_value_of_a_repeated_filter_and_drop_empty_ones(app, client):
     """`dict(request.args, page=n)` kept only the first value of a facet: page 2 showed a wider set."""
+    app.config["PAGE_SIZE"] = 10
     pk = factories.make_company(name="Kasur Works", country="PK", association="PTA", verified=True)
     for n in range(12):
         factories.make_live_listing(pk, f"Wet blue cattle hides lot {n}")

@@ -78,7 +78,14 @@ def server(tmp_path_factory):
             server = Server(url, database_url, tmp / "gunicorn.log")
             victim = server.client(VICTIM_IP)
             victim.start_session("/auth/register")
-            form = {"name": "Victim", "email": VICTIM, "password": PASSWORD, "password2": PASSWORD, "locale": "en"}
+            form = {
+                "name": "Victim",
+                "email": VICTIM,
+                "password": PASSWORD,
+                "password2": PASSWORD,
+                "locale": "en",
+                "accept_terms": "y",
+            }
             status, _, _ = victim.request("POST", "/auth/register", form)
             assert status == 302, "registration failed; " + server.log_tail()
             yield server

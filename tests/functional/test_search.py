@@ -333,7 +333,8 @@ def test_did_you_mean_never_rewrites_field_or_wildcard_syntax(client, pk_company
     assert "Did you mean" not in page(client, q=query)
 
 
-def test_results_paginate_and_sort_by_newest(client, pk_company):
+def test_results_paginate_and_sort_by_newest(app, client, pk_company):
+    app.config["PAGE_SIZE"] = 10
     for n in range(12):
         listing = factories.make_live_listing(pk_company, f"Saddle leather lot {n}")
         listing.published_at = utcnow() - timedelta(days=12 - n)

@@ -73,6 +73,7 @@ def test_confirmation_mail_link_ignores_a_forged_host(client):
             "email": "new@tannery.example",
             "password": "Kz-hides-and-skins-2026",
             "password2": "Kz-hides-and-skins-2026",
+            "accept_terms": "y",
             "locale": "en",
         },
         headers=EVIL,

@@ -86,7 +86,14 @@ def server(tmp_path_factory):
             status, _, _ = owner.request(
                 "POST",
                 "/auth/register",
-                {"name": "Throttle Test", "email": EMAIL, "password": PASSWORD, "password2": PASSWORD, "locale": "en"},
+                {
+                    "name": "Throttle Test",
+                    "email": EMAIL,
+                    "password": PASSWORD,
+                    "password2": PASSWORD,
+                    "locale": "en",
+                    "accept_terms": "y",
+                },
             )
             assert status == 302, "registration failed; the server log ends with:\n" + log.read_text()[-3000:]
             yield url, log
