@@ -4,6 +4,7 @@ The helpers are small and only read what they are given (or the request); what n
 computed by the view and passed to render_template, so no page starts a query from a template.
 """
 
+import re
 from datetime import UTC, timedelta
 from functools import cache
 from zoneinfo import available_timezones
@@ -21,6 +22,12 @@ from .utils import is_safe_next
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша", "ur": "اردو"}
 COUNTRY_NAMES = {"PK": _l("Pakistan"), "KZ": _l("Kazakhstan"), "other": _l("Other country")}
+
+
+def tel_uri(phone: str) -> str:
+    """A tel: link for a phone number as members type it ("+92 (21) 3456-7890" -> "tel:+922134567890")."""
+    digits = re.sub(r"\D", "", phone or "")
+    return f"tel:{'+' if (phone or '').strip().startswith('+') else ''}{digits}" if digits else ""
 
 
 def current_locale() -> str:
@@ -211,6 +218,7 @@ def init_app(app):
         vocabulary=vocabulary,
         here=here,
         page_url=page_url,
+        tel_uri=tel_uri,
         join_list=join_list,
         local_time=local_time,
         user_zone=user_zone,

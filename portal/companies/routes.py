@@ -308,4 +308,5 @@ def profile(company_id):
     company = db.get_or_404(Company, company_id)
     if not can_see_company(current_user, company):
         abort(404)
-    return render_template("companies/profile.html", company=company)
+    return render_template("companies/profile.html", company=company, listings=services.public_listings(company))
+

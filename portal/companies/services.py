@@ -13,7 +13,7 @@ from .. import audit
 from ..auth.services import create_user, normalize_email
 from ..extensions import db
 from ..mail import notify, public_url, send_mail
-from ..models import Association, Certification, Company, CompanyCapability, Invitation, Role, User
+from ..models import Association, Certification, Company, CompanyCapability, Invitation, Listing, Role, User
 from ..models.base import utcnow
 from ..models.company import VerificationStatus
 from ..rules import RuleError
@@ -359,3 +359,14 @@ def directory_query(filters: dict):
             )
         )
     return query
+
+
+def public_listings(company, limit: int = 20) -> list:
+    """The company's live offers and requests that carry its name (anonymous ones never do), newest first."""
+    return db.session.scalars(
+        sa.select(Listing)
+        .where(Listing.company_id == company.id, Listing.live_clause(), Listing.anonymous.is_(False))
+        .options(selectinload(Listing.tags), selectinload(Listing.company))
+        .order_by(Listing.published_at.desc(), Listing.id.desc())
+        .limit(limit)
+    ).all()

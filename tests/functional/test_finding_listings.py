@@ -106,3 +106,26 @@ def test_one_user_menu_holds_notifications_settings_and_log_out(client_for, memb
     menu = html[html.index('<details class="menu user-menu">') : html.index("</details>", html.index("user-menu"))]
     assert 'href="/notifications"' in menu and 'href="/auth/settings"' in menu and 'action="/auth/logout"' in menu
     assert "bootstrap.bundle" not in html  # no page needs Bootstrap's JavaScript any more
+
+
+def test_phone_numbers_are_tap_to_call(client_for, member, kz_member):
+    member.company.phone = "+92 (21) 3456-7890"
+    db.session.commit()
+    listing = factories.make_live_listing(member.company, "Wet blue cattle hides")
+    html = client_for(kz_member).get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert '<a href="tel:+922134567890" dir="ltr">+92 (21) 3456-7890</a>' in html
+
+
+def test_a_company_profile_lists_its_live_offers_and_requests_but_never_its_anonymous_ones(client_for, member):
+    factories.make_live_listing(member.company, "Our named offer")
+    factories.make_live_listing(member.company, "Our anonymous request", direction="request", anonymous=True)
+    factories.make_listing(member.company, status="draft", title="Our draft")
+    other = factories.make_user(company=factories.make_company(country="KZ", association="KLA", verified=True))
+    html = client_for(other).get(f"/companies/{member.company.id}").get_data(as_text=True)
+    assert "Our named offer" in html
+    assert "Our anonymous request" not in html and "Our draft" not in html
+
+
+def test_a_listing_page_shows_the_companys_verified_badge(client, member):
+    listing = factories.make_live_listing(member.company, "Wet blue cattle hides")
+    assert "Verified member of PTA" in client.get(f"/listings/{listing.id}").get_data(as_text=True)
