@@ -309,4 +309,3 @@ def profile(company_id):
     if not can_see_company(current_user, company):
         abort(404)
     return render_template("companies/profile.html", company=company, listings=services.public_listings(company))
-
