@@ -36,7 +36,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Listing
-from ..permissions import can_see_listing_company
+from ..permissions import can_see_listing_company, is_member_of
 from . import bits as B
 from .company_matches import company_suggestions  # noqa: F401 - its old home
 from .match_scores import (  # noqa: F401 - idf_table ... quantize: their old home
@@ -70,7 +70,12 @@ def candidate_set(sets: B.DocSets, prof: Profile) -> int:
 
 
 def find_matches(
-    listing, limit: int = 5, same_country: bool = True, with_reasons: bool = True, exclude_own: bool = True
+    listing,
+    limit: int = 5,
+    same_country: bool = True,
+    with_reasons: bool = True,
+    exclude_own: bool = True,
+    as_owner: bool = False,
 ) -> list[Match]:
     """The best complementary listings, other country first; [] when the index is unavailable.
 
@@ -87,11 +92,17 @@ def find_matches(
         return []
     if not exclude_own:
         prof.company_id = ""
-    return match_profile(searcher, docsets(searcher, cache), prof, limit, same_country, with_reasons)
+    return match_profile(searcher, docsets(searcher, cache), prof, limit, same_country, with_reasons, as_owner)
 
 
 def match_profile(
-    searcher, sets: B.DocSets, prof: Profile, limit: int = 5, same_country: bool = True, with_reasons: bool = True
+    searcher,
+    sets: B.DocSets,
+    prof: Profile,
+    limit: int = 5,
+    same_country: bool = True,
+    with_reasons: bool = True,
+    as_owner: bool = False,
 ) -> list[Match]:
     allowed = candidate_set(sets, prof)
     if not same_country and prof.country in OTHER_COUNTRY:
@@ -125,7 +136,7 @@ def match_profile(
     matches = matches[:limit]
     if with_reasons:
         for m in matches:
-            m.reasons = listing_reasons(prof, m.obj, facets)
+            m.reasons = listing_reasons(prof, m.obj, facets, as_owner)
     return matches
 
 
@@ -167,7 +178,8 @@ def listing_matches(listing, limit: int = 5, viewer=None) -> list[Match]:
     if viewer is None and has_request_context():
         viewer = current_user
     exclude_own = viewer is None or can_see_listing_company(viewer, listing)
-    return load_listings(find_matches(listing, limit=limit, exclude_own=exclude_own))
+    as_owner = viewer is not None and is_member_of(viewer, listing.company)
+    return load_listings(find_matches(listing, limit=limit, exclude_own=exclude_own, as_owner=as_owner))
 
 
 def dashboard_matches(company, listings: int = 5, per_listing: int = 3) -> list[tuple]:

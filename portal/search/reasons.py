@@ -26,17 +26,26 @@ def labels(term_ids) -> str:
     return join_list(label(c) for c in term_ids)
 
 
-def listing_reasons(prof: Profile, cand: dict, facets: dict) -> list[str]:
+def listing_reasons(prof: Profile, cand: dict, facets: dict, as_owner: bool = False) -> list[str]:
+    """Plain sentences: what both listings are about, what the other side offers or needs, who they are.
+
+    `as_owner`: the reader owns the matched listing ("You offer ...; they need ..."); anyone else reads
+    about "this listing".
+    """
     reasons = []
     cand_weights = cand["concept_weights"]
     shared = sorted((c for c in prof.weights if c in cand_weights), key=lambda c: -(prof.weights[c] * cand_weights[c]))
     topical = [c for c in shared if facets.get(c) != "service"]
     services = [c for c in shared if facets.get(c) == "service"]
     if topical:
-        reasons.append(_("Both: %(terms)s", terms=labels(topical[:4])))
+        reasons.append(_topics_sentence(prof.direction, labels(topical[:4]), as_owner))
     if services:
-        side = _("They offer") if cand["direction"] == "offer" else _("They need")
-        reasons.append(_("%(side)s: %(terms)s", side=side, terms=labels(services[:3])))
+        terms = labels(services[:3])
+        reasons.append(
+            _("They offer %(terms)s", terms=terms)
+            if cand["direction"] == "offer"
+            else _("They need %(terms)s", terms=terms)
+        )
     if not shared:
         if prof.weights:
             reasons.append(_("No topic in common: suggested for its type and wording"))
@@ -47,13 +56,27 @@ def listing_reasons(prof: Profile, cand: dict, facets: dict) -> list[str]:
     if covered:
         reasons.append(_("Their company works with %(terms)s", terms=labels(covered)))
     if cand["certifications"]:
-        reasons.append(_("Certified: %(terms)s", terms=labels(cand["certifications"][:3])))
-    offer_city, request_city = (cand["city"], prof.city) if cand["direction"] == "offer" else (prof.city, cand["city"])
-    if offer_city and request_city:
-        reasons.append(f"{offer_city} → {request_city}")
+        reasons.append(_("They are certified: %(terms)s", terms=labels(cand["certifications"][:3])))
+    if cand["city"] and prof.city:
+        if as_owner:
+            reasons.append(_("They are in %(theirs)s; you are in %(yours)s", theirs=cand["city"], yours=prof.city))
+        else:
+            reasons.append(
+                _("They are in %(theirs)s; this listing is from %(yours)s", theirs=cand["city"], yours=prof.city)
+            )
     if cand["country"] == prof.country:
-        reasons.append(_("Also in your country"))
+        reasons.append(_("Also in your country") if as_owner else _("In the same country as this listing"))
     return reasons
+
+
+def _topics_sentence(direction: str, terms: str, as_owner: bool) -> str:
+    if direction == "offer":
+        if as_owner:
+            return _("You offer %(terms)s; they need %(terms)s", terms=terms)
+        return _("This listing offers %(terms)s; they need %(terms)s", terms=terms)
+    if as_owner:
+        return _("You need %(terms)s; they offer %(terms)s", terms=terms)
+    return _("This listing asks for %(terms)s; they offer %(terms)s", terms=terms)
 
 
 def company_reasons(prof: Profile, cand: dict, facets: dict) -> list[str]:

@@ -106,7 +106,7 @@ def test_kazakh_latin_offer_matches_pakistani_requests_in_other_scripts(page, li
     ):
         card = match_card(cards, title)
         expect(card).to_contain_text(re.compile(r"Request\s*·.*Pakistan", re.DOTALL))
-        both = [r for r in reasons(card) if r.startswith("Both: ")]
+        both = [r for r in reasons(card) if r.startswith("This listing offers ")]
         assert both and "Cattle hides" in both[0], (title, reasons(card))
 
 
@@ -117,10 +117,10 @@ def test_roman_urdu_request_matches_kazakh_offers_in_other_scripts(page, listing
     best = cards.first
     expect(best.get_by_role("link").first).to_have_text("Вет-блю КРС, до 40 000 кв. футов в месяц, FCA Алматы")
     expect(best).to_contain_text(re.compile(r"Offer\s*·.*Kazakhstan", re.DOTALL))
-    assert "Both: Wet blue and Cattle hides" in reasons(best), reasons(best)
+    assert "This listing asks for Wet blue and Cattle hides; they offer Wet blue and Cattle hides" in reasons(best)
     card = match_card(cards, KAZAKH_LATIN)
     expect(card).to_contain_text(re.compile(r"Offer\s*·.*Kazakhstan", re.DOTALL))
-    assert any(r.startswith("Both: ") and "Cattle hides" in r for r in reasons(card)), reasons(card)
+    assert any(r.startswith("This listing asks for ") and "Cattle hides" in r for r in reasons(card)), reasons(card)
 
 
 @pytest.mark.parametrize(

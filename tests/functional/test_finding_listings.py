@@ -129,3 +129,14 @@ def test_a_company_profile_lists_its_live_offers_and_requests_but_never_its_anon
 def test_a_listing_page_shows_the_companys_verified_badge(client, member):
     listing = factories.make_live_listing(member.company, "Wet blue cattle hides")
     assert "Verified member of PTA" in client.get(f"/listings/{listing.id}").get_data(as_text=True)
+
+
+def test_match_reasons_are_sentences_addressed_to_the_owner(client_for, member, kz_member):
+    offer = factories.make_live_listing(member.company, "Wet blue cattle hides", tags=["hide_cattle", "stage_wetblue"])
+    factories.make_live_listing(kz_member.company, "Покупаем вет-блю КРС", direction="request")
+    own = client_for(member).get(f"/listings/{offer.id}").get_data(as_text=True)
+    assert re.search(r"<li>You offer (Wet blue and Cattle hides|Cattle hides and Wet blue); they need \1</li>", own)
+    assert "% match</span>" in own and "Express interest" in own
+    other = factories.make_user(company=factories.make_company(country="KZ", association="KLA", verified=True))
+    theirs = client_for(other).get(f"/listings/{offer.id}").get_data(as_text=True)
+    assert re.search(r"<li>This listing offers [^<]*Cattle hides[^<]*; they need ", theirs) and "You offer" not in theirs

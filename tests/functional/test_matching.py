@@ -63,7 +63,7 @@ def test_match_cli_json_shape(runner, pk_company, kz_company):
     (first,) = out["matches"]
     assert set(first) == {"ref", "id", "score", "reasons"}
     assert first["ref"] == "pk-wb-1" and first["id"] == offer.id and 0 < first["score"] <= 1
-    assert any("Wet blue" in r for r in first["reasons"]) and any("→" in r for r in first["reasons"])
+    assert any("Wet blue" in r for r in first["reasons"]) and any(r.startswith("They are in ") for r in first["reasons"])
     assert match_json(runner, request.id)["matches"][0]["id"] == offer.id  # an id works as REF too
 
 
@@ -130,7 +130,7 @@ def test_other_country_first_then_same_country(runner, pk_company, kz_company):
     factories.make_live_listing(kz_company, "Wet blue cattle hides wanted", direction="request", ref="kz-req")
     matches = match_json(runner, "kz-req")["matches"]
     assert [m["id"] for m in matches] == [far.id, same.id]
-    assert "Also in your country" in matches[1]["reasons"]
+    assert "In the same country as this listing" in matches[1]["reasons"]
 
 
 def test_match_notify_tells_the_owner_once_per_new_match(runner, pk_company, kz_company):
