@@ -19,7 +19,9 @@ cookie). What a page holds:
   the only constant part is the unsigned payload, useless without its signature, and the signature
   changes every second: too fast for the thousands of requests the attack needs. Not a reason on its own;
 - a logged-in page's content: names, contact details, messages, other companies' files in the staff
-  queues. These are secrets worth the attack, so pages for a logged-in user are never compressed;
+  queues. These are secrets worth the attack, so a logged-in user's page is compressed only for a
+  request the browser marks as coming from the portal itself or the user (html_may_be_compressed),
+  never for one another site started;
 - an anonymous visitor's page shows only what anyone can see, so it is compressed (the public listing
   and company indexes are the largest pages, and the repeat-visit budget is met only so).
 nginx compresses static files itself and passes the portal's pages through as they are, never gzipping
@@ -119,9 +121,18 @@ def init_app(app) -> None:
                 response.get_data()  # a file is read whole (they are small): a Content-Length, and the cache
                 return static_compress.after_request(response)
             return response
-        if response.status_code != 200 or (response.mimetype == "text/html" and not viewer_is_anonymous()):
+        if response.status_code != 200 or (response.mimetype == "text/html" and not html_may_be_compressed()):
             return response
         return compress.after_request(response)
+
+
+def html_may_be_compressed() -> bool:
+    """A visitor's page always; a logged-in user's page only when the browser says the request came from
+    the portal's own pages or from the user (Sec-Fetch-Site: same-origin or none). BREACH needs the
+    victim's browser to load many pages the attacker chose, from the attacker's site: those requests are
+    marked cross-site by the browser (a header no page can forge) and are answered uncompressed, so their
+    lengths say nothing about the secret; the member's own clicks stay small."""
+    return viewer_is_anonymous() or request.headers.get("Sec-Fetch-Site") in ("same-origin", "none")
 
 
 def viewer_is_anonymous() -> bool:

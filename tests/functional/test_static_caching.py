@@ -120,14 +120,27 @@ LOGGED_IN_PAGES = [
 ]
 
 
+@pytest.mark.parametrize("fetch_site", [None, "cross-site", "same-site"])
 @pytest.mark.parametrize(("who", "path"), LOGGED_IN_PAGES)
-def test_a_logged_in_users_page_is_never_compressed(client, login, request, who, path):
-    """BREACH: a logged-in page holds what is worth stealing (names, contact details, others' files)."""
+def test_a_logged_in_users_page_started_elsewhere_is_never_compressed(client, login, request, who, path, fetch_site):
+    """BREACH: a logged-in page holds what is worth stealing (names, contact details, others' files), and the
+    attack loads it from the attacker's site: such requests (or a browser that does not say) get no compression."""
     login(request.getfixturevalue(who))
-    response = client.get(path, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    headers = {"Accept-Encoding": "gzip, deflate, br, zstd", **({"Sec-Fetch-Site": fetch_site} if fetch_site else {})}
+    response = client.get(path, headers=headers)
     assert response.status_code == 200
     assert "Content-Encoding" not in response.headers
     assert "<html" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fetch_site", ["same-origin", "none"])
+@pytest.mark.parametrize(("who", "path"), LOGGED_IN_PAGES[:3])
+def test_a_logged_in_users_own_navigation_is_compressed(client, login, request, who, path, fetch_site):
+    """The browser marks the member's own clicks (same-origin) and typed URLs (none): those pages are small."""
+    login(request.getfixturevalue(who))
+    response = client.get(path, headers={"Accept-Encoding": "gzip", "Sec-Fetch-Site": fetch_site})
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+    assert b"<html" in gzip.decompress(response.get_data())
 
 
 def test_the_favicon_is_served_at_the_root_and_as_svg(app, client):
