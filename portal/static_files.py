@@ -35,6 +35,7 @@ per algorithm.
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from threading import Lock
 
@@ -144,8 +145,13 @@ def viewer_is_anonymous() -> bool:
     return "_user_id" not in session
 
 
+VERSIONED_VENDOR = re.compile(r"vendor/[a-z0-9-]+-\d+(?:\.\d+)+/")
+
+
 def set_static_cache(response, fingerprints: Fingerprints) -> None:
-    """A year and immutable when the URL names this very content; otherwise a short max-age."""
+    """A year and immutable when the URL names this very content (its fingerprint, or a versioned vendor
+    directory such as vendor/noto-nastaliq-urdu-5.3.0/, which stylesheets reference without one);
+    otherwise a short max-age."""
     if response.status_code not in (200, 206, 304):
         return
     filename = (request.view_args or {}).get("filename", "")
@@ -154,7 +160,7 @@ def set_static_cache(response, fingerprints: Fingerprints) -> None:
     cache = response.cache_control
     cache.no_cache = None
     cache.public = True
-    if asked and asked == current:
+    if (asked and asked == current) or VERSIONED_VENDOR.match(filename):
         cache.max_age = YEAR
         cache.immutable = True
     else:

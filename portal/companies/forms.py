@@ -177,6 +177,9 @@ class CompanyForm(PortalForm):
     hs_codes = MultiCheckboxField(
         _l("Products you trade (HS chapters)"), choices=[(c, HS_LABELS[c]) for c in HS_CHAPTERS]
     )
+    # Part of the one Save: optional, checked by its content when saved (`logos.change_logo`), never by its name.
+    logo = FileField(_l("Logo (PNG or JPEG)"), render_kw={"accept": "image/png,image/jpeg"})
+    remove_logo = BooleanField(_l("Remove logo"))
     submit = SubmitField(_l("Save company profile"))
 
     def __init__(self, *args, **kwargs):
@@ -257,8 +260,9 @@ class CompanyForm(PortalForm):
                     entry["name"].data = cert.name
 
 
-def company_form(*args, with_association=True, **kwargs) -> CompanyForm:
-    """A CompanyForm with one certification block per certificate in the vocabulary."""
+def company_form(*args, with_association=True, with_logo=True, **kwargs) -> CompanyForm:
+    """A CompanyForm with one certification block per certificate in the vocabulary; without the logo
+    fields for a company not created yet."""
     vocab, locale = vocabulary(), current_locale()
     attrs = {}
     for term in vocab.facet_terms("cert"):
@@ -272,10 +276,14 @@ def company_form(*args, with_association=True, **kwargs) -> CompanyForm:
     form_class = type("CompanyProfileForm", (CompanyForm,), attrs)
     if not with_association:
         form_class.association_id = None  # a verified company stays with its association
+    if not with_logo:
+        form_class.logo = form_class.remove_logo = None
     return form_class(*args, **kwargs)
 
 
 class LogoForm(PortalForm):
+    """The logo alone, for POST /mine/logo; the edit page saves the logo with the rest of the profile."""
+
     logo = FileField(
         _l("Logo (PNG or JPEG)"),
         validators=[FileRequired(message=_l("Choose an image file."))],

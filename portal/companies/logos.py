@@ -39,6 +39,17 @@ def remove_logo(company: Company, actor: User) -> str | None:
     return old
 
 
+def change_logo(company: Company, actor: User, upload=None, remove: bool = False) -> tuple[str | None, str | None]:
+    """The logo part of a profile save: a new upload wins over "remove". Returns (new file, old file): the new
+    one to delete if the commit fails, the old one to delete after it. A refused upload raises `RuleError`."""
+    if upload is not None:
+        old = replace_logo(company, actor, upload.stream)
+        return company.logo_filename, old
+    if remove:
+        return None, remove_logo(company, actor)
+    return None, None
+
+
 def delete_logo_file(name: str | None) -> None:
     """Delete a stored logo; only names we generated, so a bad value can never reach another file."""
     if name and LOGO_NAME.match(name):

@@ -41,7 +41,7 @@ def create():
     if my_company() is not None:
         flash(_("You already belong to a company; here you can edit its profile."), "info")
         return redirect(url_for("companies.edit"))
-    form = company_form()
+    form = company_form(with_logo=False)
     if form.validate_on_submit():
         company = or_field_error(
             form.association_id, lambda: services.create_company(current_user, form.profile_data())
@@ -59,71 +59,82 @@ def create():
     return render_template("companies/create.html", form=form), 400 if form.errors else 200
 
 
-def render_edit(company, form=None, logo_form=None, status=200):
+def render_edit(company, form=None, logo_errors=(), status=200):
     if form is None:
         form = company_form(obj=company, with_association=not company.is_verified, formdata=None)
         form.load_company(company)
-    return render_template(
-        "companies/edit.html",
-        company=company,
-        form=form,
-        logo_form=logo_form or LogoForm(formdata=None),
-        remove_logo_form=RemoveLogoForm(formdata=None),
-    ), status
+    if logo_errors:
+        form.logo.errors = list(logo_errors)
+    return render_template("companies/edit.html", company=company, form=form), status
+
+
+def commit_logo_change(new: str | None, old: str | None) -> None:
+    """Commit; files are deleted only once the database agrees: the new one if the commit fails, else the old one."""
+    try:
+        db.session.commit()
+    except Exception:
+        logos.delete_logo_file(new)
+        raise
+    logos.delete_logo_file(old)
 
 
 @bp.route("/mine/edit", methods=["GET", "POST"])
 @member_required
 def edit():
+    """The whole profile, logo included, is one form with one Save: nothing is stored unless all of it is."""
     company = my_company()
     if company is None:
         return no_company_yet()
     if request.method == "GET":
         return render_edit(company)
     form = company_form(with_association=not company.is_verified)
+    saved = None
     if form.validate_on_submit():
         was_rejected = company.status is VerificationStatus.rejected
         changed = or_field_error(
             form.association_id, lambda: services.update_company(company, current_user, form.profile_data())
         )
         if changed is not None:
-            db.session.commit()
-            if was_rejected:
-                flash(
-                    _(
-                        "Your profile is saved and sent to %(association)s for verification again.",
-                        association=company.association.code,
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("Your company profile is saved."), "success")
-            return redirect(url_for("main.dashboard"))
+            # a refused logo rolls back the whole save, so the profile is never half stored
+            saved = or_field_error(
+                form.logo,
+                lambda: logos.change_logo(company, current_user, form.logo.data, bool(form.remove_logo.data)),
+            )
+    if saved is not None:
+        commit_logo_change(*saved)
+        if was_rejected:
+            flash(
+                _(
+                    "Your profile is saved and sent to %(association)s for verification again.",
+                    association=company.association.code,
+                ),
+                "success",
+            )
+        else:
+            flash(_("Your company profile is saved."), "success")
+        return redirect(url_for("main.dashboard"))
+    if form.logo.data is not None and not form.logo.errors:
+        form.logo.errors.append(
+            _("Choose the logo again: a browser cannot keep a chosen file when the form comes back with errors.")
+        )
     return render_edit(company, form=form, status=400)
 
 
 @bp.route("/mine/logo", methods=["POST"])
 @member_required
 def upload_logo():
+    """The logo alone (scripts and pages from before the one Save); checked exactly as on the edit page."""
     company = my_company()
     if company is None:
         return no_company_yet()
     form = LogoForm()
     if form.validate_on_submit():
-        # replace_logo returns the old file name, which may be None: wrapped, so that None means refused
-        replaced = or_field_error(
-            form.logo, lambda: (logos.replace_logo(company, current_user, form.logo.data.stream),)
-        )
-        if replaced is not None:
-            try:
-                db.session.commit()
-            except Exception:
-                logos.delete_logo_file(company.logo_filename)
-                raise
-            logos.delete_logo_file(replaced[0])
+        saved = or_field_error(form.logo, lambda: logos.change_logo(company, current_user, form.logo.data))
+        if saved is not None:
+            commit_logo_change(*saved)
             flash(_("Your new logo is saved."), "success")
             return redirect(url_for("companies.edit") + "#logo-section")
-    return render_edit(company, logo_form=form, status=400)
+    return render_edit(company, logo_errors=[e for errors in form.errors.values() for e in errors], status=400)
 
 
 @bp.route("/mine/logo/remove", methods=["POST"])

@@ -9,6 +9,8 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import audit
+from ..audit_sentences import describe, field_label
 from ..extensions import db
 from ..listings import services
 from ..listings.details import display
@@ -21,6 +23,7 @@ from ..utils import is_safe_next, paginate
 from . import bp
 from .clauses import queue_clause
 from .forms import BulkDecisionForm, DecisionForm, FlagResolutionForm, ImportForm, QueueFilterForm, TagsForm
+from .rules import approval_refusal
 
 S = ListingStatus
 staff_or_admin = roles_required(Role.staff, Role.admin)
@@ -101,11 +104,14 @@ def bulk():
     # Any listing outside the staff's association refuses the whole request, as a single one would.
     if len(listings) != len(ids) or not all(can_moderate(current_user, x) for x in listings):
         abort(404)
-    done, skipped, changed = 0, [], []
+    done, skipped, changed, unverified = 0, [], [], []
     try:
         for listing in listings:
+            if approval_refusal(listing, form.action.data):
+                unverified.append(listing.title)
+                continue
             try:
-                services.decide(listing, form.action.data, current_user, form.comment.data, version=seen[listing.id])
+                decide_noting_changes(listing, form.action.data, form.comment.data, seen[listing.id])
                 done += 1
             except NotAllowed:
                 abort(404)
@@ -133,7 +139,29 @@ def bulk():
         )
     if skipped:
         flash(_("Skipped because their status does not allow it: %(titles)s", titles="; ".join(skipped)), "warning")
+    if unverified:
+        flash(
+            _(
+                "%(n)s listing(s) skipped because their company is not verified by its association; verify the "
+                "company first: %(titles)s",
+                n=len(unverified),
+                titles="; ".join(unverified),
+            ),
+            "warning",
+        )
     return redirect(back)
+
+
+def decide_noting_changes(listing, action, comment, version):
+    """services.decide; for an edit of a published listing, its audit row also keeps which fields the edit
+    changes: once an approved edit is applied, the text it replaced is gone and the history could not say."""
+    revision = listing.pending_revision
+    if not (listing.status is S.published and revision is not None and revision.status is S.submitted):
+        services.decide(listing, action, current_user, comment, version=version)
+        return
+    changed = [name for name, _old, _new in services.revision_changes(listing, revision)]
+    with audit.noting("listing", listing.id, changed=changed):
+        services.decide(listing, action, current_user, comment, version=version)
 
 
 @bp.route("/listings/<int:listing_id>")
@@ -163,7 +191,8 @@ def render_review(listing, decision_form=None, flag_form=None, tags_form=None, s
         revision=revision,
         changes=services.revision_changes(listing, revision) if revision else [],
         flags=services.open_flags(listing),
-        history=history,
+        history=describe(history),
+        field_label=field_label,
         decision_form=decision_form,
         flag_form=flag_form or FlagResolutionForm(formdata=None),
         tags_form=tags_form,
@@ -179,8 +208,12 @@ def decide(listing_id):
     form = DecisionForm()
     if not form.validate_on_submit():
         return render_review(listing, decision_form=form, status=400)
+    refused = approval_refusal(listing, form.action.data)
+    if refused:
+        flash(refused, "warning")
+        return redirect(url_for(".review", listing_id=listing.id))
     try:
-        services.decide(listing, form.action.data, current_user, form.comment.data, version=form.version.data)
+        decide_noting_changes(listing, form.action.data, form.comment.data, form.version.data)
         db.session.commit()
     except NotAllowed:
         abort(404)

@@ -30,6 +30,13 @@ class AnswerForm(PortalForm):
     decline = SubmitField(_l("Decline"))
 
 
+class DeclineForm(PortalForm):
+    """The confirmation page's form: it posts to the answer URL with `decline`, as AnswerForm's Decline did."""
+
+    note = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=1000)])
+    decline = SubmitField(_l("Yes, decline the interest"))
+
+
 class ActionForm(PortalForm):
     """Just the CSRF token, for buttons that act on POST."""
 

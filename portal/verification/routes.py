@@ -1,4 +1,4 @@
-"""Staff pages: the queue, one company's review page, the decisions, the association's audit log."""
+"""Staff pages: the queue, one company's review page (where decisions are taken), the decisions, the audit log."""
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
@@ -6,8 +6,9 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..audit_sentences import describe
 from ..extensions import db
-from ..models import Association, Company
+from ..models import Association
 from ..models.base import utcnow
 from ..models.company import VerificationStatus
 from ..permissions import staff_required
@@ -31,7 +32,6 @@ def queue():
         page=page,
         status=status,
         counts=services.status_counts(current_user.association_id),
-        verify_form=VerifyForm(),
         age=age,
     )
 
@@ -51,7 +51,7 @@ def render_review(company, reject_form=None, revoke_form=None, code=200):
             verify_form=VerifyForm(),
             reject_form=reject_form or RejectForm(formdata=None),
             revoke_form=revoke_form or RevokeForm(formdata=None),
-            history=services.company_history(company),
+            history=describe(services.company_history(company)),
             age=age,
         ),
         code,
@@ -114,16 +114,12 @@ def render_audit(association_id, endpoint):
     action = form.action.data if form.validate() else None
     page = paginate(services.audit_select(association_id, action))
     associations = dict(db.session.execute(sa.select(Association.id, Association.code)).all())
-    company_ids = {e.object_id for e in page.items if e.object_type == "company"}
-    company_names = dict(
-        db.session.execute(sa.select(Company.id, Company.name).where(Company.id.in_(company_ids))).all()
-    )
     return render_template(
         "verification/audit.html",
         page=page,
+        lines=describe(page.items),
         form=form,
         endpoint=endpoint,
         associations=associations,
-        company_names=company_names,
         all_associations=association_id is None,
     )

@@ -49,7 +49,8 @@ def test_new_member_joins_and_pta_staff_verifies_the_company(page, live_server, 
     page.get_by_role("navigation", name="Main navigation").get_by_role(
         "link", name=re.compile(r"^Verification\b")
     ).click()  # its name carries the count
-    page.get_by_role("button", name=f"Verify {COMPANY}").click()
+    page.get_by_role("link", name=f"Review {COMPANY}").click()  # the decision is taken on the review page
+    page.get_by_role("button", name="Verify membership").click()
     expect(page.get_by_text(f"{COMPANY} is now verified.")).to_be_visible()
     log_out(page)
 

@@ -138,6 +138,8 @@ ANSWERS = {
             "partnerships.conversation",
             "partnerships.counter_meeting",
             "partnerships.interest",
+            "partnerships.decline",
+            "partnerships.withdraw",
             "partnerships.meeting_ics",
         )
     },

@@ -139,4 +139,6 @@ def test_match_reasons_are_sentences_addressed_to_the_owner(client_for, member, 
     assert "% match</span>" in own and "Express interest" in own
     other = factories.make_user(company=factories.make_company(country="KZ", association="KLA", verified=True))
     theirs = client_for(other).get(f"/listings/{offer.id}").get_data(as_text=True)
-    assert re.search(r"<li>This listing offers [^<]*Cattle hides[^<]*; they need ", theirs) and "You offer" not in theirs
+    assert (
+        re.search(r"<li>This listing offers [^<]*Cattle hides[^<]*; they need ", theirs) and "You offer" not in theirs
+    )

@@ -63,7 +63,9 @@ def test_match_cli_json_shape(runner, pk_company, kz_company):
     (first,) = out["matches"]
     assert set(first) == {"ref", "id", "score", "reasons"}
     assert first["ref"] == "pk-wb-1" and first["id"] == offer.id and 0 < first["score"] <= 1
-    assert any("Wet blue" in r for r in first["reasons"]) and any(r.startswith("They are in ") for r in first["reasons"])
+    assert any("Wet blue" in r for r in first["reasons"]) and any(
+        r.startswith("They are in ") for r in first["reasons"]
+    )
     assert match_json(runner, request.id)["matches"][0]["id"] == offer.id  # an id works as REF too
 
 

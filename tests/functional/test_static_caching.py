@@ -201,9 +201,9 @@ def test_in_production_pages_link_fingerprinted_files_cached_for_a_year_and_comp
         assert brotli.decompress(sent) == on_disk
         assert headers["X-Content-Type-Options"] == "nosniff"  # the security headers stay
 
-    status, headers, sent = fetch_bytes(production, f"/static/{BOOTSTRAP_CSS}", {"Accept-Encoding": "gzip"})
-    assert headers["Content-Encoding"] == "gzip" and headers["Cache-Control"] == SHORT
-    assert gzip.decompress(sent) == (STATIC / BOOTSTRAP_CSS).read_bytes()
+    status, headers, sent = fetch_bytes(production, "/static/css/portal.css", {"Accept-Encoding": "gzip"})
+    assert headers["Content-Encoding"] == "gzip" and headers["Cache-Control"] == SHORT  # no fingerprint
+    assert gzip.decompress(sent) == (STATIC / "css/portal.css").read_bytes()
 
 
 def test_in_production_the_favicon_is_served(production):
@@ -212,3 +212,9 @@ def test_in_production_the_favicon_is_served(production):
     assert body == (STATIC / "favicon.ico").read_bytes()
     assert '"GET /favicon.ico' in production.log_path.read_text()  # answered by the portal, not a 404
     assert " 404" not in production.log_path.read_text()
+
+
+def test_a_file_in_a_versioned_vendor_directory_is_cached_for_a_year(client):
+    """Stylesheets point at their fonts without a fingerprint; the directory's version names the content."""
+    response = client.get("/static/vendor/noto-nastaliq-urdu-5.3.0/noto-nastaliq-urdu-urdu-400-normal.woff2")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == IMMUTABLE

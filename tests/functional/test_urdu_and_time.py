@@ -139,7 +139,7 @@ def test_the_urdu_stylesheet_is_served_and_its_fonts_exist(client):
     text = css.get_data(as_text=True)
     assert "font-display: swap" in text and ":lang(ur)" in text and "line-height" in text
     vendor = STATIC / "vendor" / "noto-nastaliq-urdu-5.3.0"
-    for weight in (400, 700):
+    for weight in (400,):  # one weight: bold is synthesised (a second file would double the first visit)
         name = f"noto-nastaliq-urdu-urdu-{weight}-normal.woff2"
         assert name in text
         assert (vendor / name).read_bytes()[:4] == b"wOF2"

@@ -174,7 +174,8 @@ def test_review_page_shows_company_and_history(client, login, pta_staff):
     login(pta_staff)
     client.post(f"/staff/companies/{company.id}/reject", data={"reason": "Send your PTA certificate."})
     html = client.get(f"/staff/companies/{company.id}").get_data(as_text=True)
-    assert "History Tannery" in html and "company.reject" in html and "Send your PTA certificate." in html
+    assert f'rejected <a href="/companies/{company.id}"><bdi>History Tannery</bdi></a>' in html
+    assert "Send your PTA certificate." in html
 
 
 # --- the association wall --------------------------------------------------------------------------
@@ -269,7 +270,7 @@ def test_staff_audit_log_shows_only_their_association_newest_first(client, login
     login(pta_staff)
     html = client.get("/staff/audit").get_data(as_text=True)
     assert "Kazakh secret reason" not in html
-    assert html.index("<code>company.reject</code>") < html.index("<code>company.verify</code>")
+    assert html.index("rejected <a") < html.index("verified <a")
     filtered = client.get("/staff/audit?action=company.verify").get_data(as_text=True)
     assert "Second reason" not in filtered and "First Tannery" in filtered and "Second Tannery" not in filtered
 

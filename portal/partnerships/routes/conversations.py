@@ -55,6 +55,7 @@ def render_conversation(conversation, status=200, **forms):
     return render_template(
         "partnerships/conversation.html",
         conversation=conversation,
+        opening=conversations.opening_of(conversation),
         page=page,
         last_read=state.last_read_message_id if state else 0,
         other=other,

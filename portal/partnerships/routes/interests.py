@@ -9,27 +9,28 @@ from ...extensions import db
 from ...idempotency import create_once
 from ...limits import limited
 from ...models import Conversation, Interest, InterestStatus, Listing
-from ...permissions import confirmed_required, member_required
+from ...permissions import confirmed_required, is_member_of, member_required
 from ...rules import back_to
-from ...utils import paginate
+from ...utils import page_number, paginate
 from .. import bp
-from ..forms import ActionForm, AnswerForm, InterestForm
-from ..services import conversations, interests
+from ..forms import ActionForm, AnswerForm, DeclineForm, InterestForm
+from ..services import conversations, dashboard, interests
 from ..services.common import count_of, is_listing_owner
 from .common import need_company, to_conversation, visible_interest
 
-BOXES = ("received", "sent", "conversations")
+BOXES = ("overview", "received", "sent", "conversations")
 
 
 @bp.route("/")
 @member_required
 def inbox():
+    """Opens on the overview of what needs an answer; the tabs list interests received, sent and conversations."""
     missing = need_company()
     if missing:
         return missing
     company_id = current_user.company_id
-    box = request.args.get("box", "received")
-    box = box if box in BOXES else "received"
+    box = request.args.get("box", "overview")
+    box = box if box in BOXES else "overview"
     status = request.args.get("status")
     status = InterestStatus(status) if status in {s.value for s in InterestStatus} else None
     unread = conversations.unread_counts(current_user)
@@ -38,6 +39,17 @@ def inbox():
         "sent": count_of(interests.sent_interests_query(company_id, InterestStatus.open)),
         "conversations": sum(unread.values()),
     }
+    if box == "overview":
+        if page_number() > 1:  # short lists, one page: the tabs have the pages
+            abort(404)
+        return render_template(
+            "partnerships/inbox.html",
+            box=box,
+            status=None,
+            counts=counts,
+            unread=unread,
+            overview=dashboard.overview(current_user),
+        )
     if box == "conversations":
         query = conversations.conversations_query(company_id).options(
             selectinload(Conversation.listing),
@@ -117,6 +129,12 @@ def answer(interest_id):
         abort(403)
     form = AnswerForm()
     if not form.validate_on_submit():
+        if form.decline.data:  # sent from the confirmation page: show its errors there
+            decline_form = DeclineForm()
+            decline_form.validate()
+            return render_template(
+                "partnerships/confirm_interest.html", interest=interest, action="decline", form=decline_form
+            ), 400
         return render_template(
             "partnerships/interest.html", interest=interest, owner=True, answer_form=form, action_form=ActionForm()
         ), 400
@@ -139,17 +157,45 @@ def answer(interest_id):
     return redirect(url_for(".inbox"))
 
 
-@bp.route("/interests/<int:interest_id>/withdraw", methods=["POST"])
+@bp.route("/interests/<int:interest_id>/decline")
+@member_required
+def decline(interest_id):
+    """The question before declining (GET changes nothing); its form posts to `answer`, which declines."""
+    interest = visible_interest(interest_id)
+    if not is_listing_owner(current_user, interest.listing):
+        abort(403)
+    if not interest.is_open:
+        return _already_answered(interest)
+    return render_template(
+        "partnerships/confirm_interest.html", interest=interest, action="decline", form=DeclineForm()
+    )
+
+
+@bp.route("/interests/<int:interest_id>/withdraw", methods=["GET", "POST"])
 @member_required
 def withdraw(interest_id):
+    """GET asks "Withdraw your interest?" and changes nothing; POST withdraws."""
     interest = visible_interest(interest_id)
     back = url_for(".interest", interest_id=interest.id)
+    if request.method == "GET":
+        if not is_member_of(current_user, interest.from_company):
+            abort(403)  # the listing's company sees the interest but cannot withdraw it
+        if not interest.is_open:
+            return _already_answered(interest)
+        return render_template(
+            "partnerships/confirm_interest.html", interest=interest, action="withdraw", form=ActionForm()
+        )
     if ActionForm().validate_on_submit():
         with back_to(back):
             interests.withdraw_interest(current_user, interest)
         db.session.commit()
         flash(_("Your expression of interest was withdrawn."), "info")
     return redirect(back)
+
+
+def _already_answered(interest):
+    flash(_("This interest was already answered or withdrawn."), "info")
+    return redirect(url_for(".interest", interest_id=interest.id))
 
 
 @bp.route("/listings/<int:listing_id>/close-interest", methods=["POST"])

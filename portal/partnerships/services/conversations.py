@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...mail import public_url, send_mail
-from ...models import Conversation, ConversationState, Message
+from ...models import Conversation, ConversationState, Interest, Message
 from ...models.base import utcnow
 from ...rules import RuleError
 from .attachments import store_attachment
@@ -26,6 +27,21 @@ def conversations_query(company_id: int):
 def conversation_ids(company_id: int):
     """The ids of the company's conversations, as a subquery for `IN`."""
     return sa.select(conversations_query(company_id).order_by(None).subquery().c.id)
+
+
+def opening_of(conversation) -> Interest:
+    """The expression of interest that opened the conversation, with its sender and the user who accepted it
+    (`response_note` is the acceptance note): the first two entries of the thread."""
+    return db.session.scalar(
+        sa.select(Interest)
+        .where(Interest.id == conversation.interest_id)
+        .options(
+            selectinload(Interest.sender),
+            selectinload(Interest.from_company),
+            selectinload(Interest.responded_by),
+            selectinload(Interest.listing),
+        )
+    )
 
 
 def state_of(user_id: int, conversation_id: int) -> ConversationState:
@@ -85,6 +101,22 @@ def unread_counts(user) -> dict[int, int]:
         .group_by(Message.conversation_id)
     ).all()
     return dict(rows)
+
+
+def unread_conversations_query(user):
+    """The company's conversations holding messages the user has not read, with how many: latest message first.
+
+    Rows are (conversation, unread); an empty query for a user without a company."""
+    unread = sa.func.count(Message.id).label("unread")
+    query = (
+        sa.select(Conversation, unread)
+        .join(Message, Message.conversation_id == Conversation.id)
+        .group_by(Conversation.id)
+        .order_by(sa.func.max(Message.id).desc())
+    )
+    if not user.is_authenticated or not user.company_id:
+        return query.where(sa.false())
+    return query.where(Conversation.id.in_(conversation_ids(user.company_id)), _unread_clause(user))
 
 
 def mark_all_read(user) -> None:

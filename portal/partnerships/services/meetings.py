@@ -16,7 +16,7 @@ from ...models import Meeting, MeetingStatus
 from ...models.base import utcnow
 from ...rules import RuleError
 from ...utils import is_safe_web_url
-from .common import notify_company, other_company_id, require_party
+from .common import count_of, notify_company, other_company_id, require_party
 from .conversations import conversation_ids
 
 MS = MeetingStatus
@@ -173,17 +173,21 @@ def cancel_meeting(user, meeting) -> Meeting:
     return meeting
 
 
-def proposals_to_answer(company_id: int) -> int:
-    """Proposals the other side made in the company's conversations, still waiting for its answer."""
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Meeting)
+def proposals_to_answer_query(company_id: int):
+    """Proposals the other side made in the company's conversations, still waiting for its answer: soonest first."""
+    return (
+        sa.select(Meeting)
         .where(
             Meeting.conversation_id.in_(conversation_ids(company_id)),
             Meeting.status == MS.proposed,
             Meeting.proposer_company_id != company_id,
         )
+        .order_by(Meeting.starts_at, Meeting.id)
     )
+
+
+def proposals_to_answer(company_id: int) -> int:
+    return count_of(proposals_to_answer_query(company_id))
 
 
 def format_when(meeting, viewer_tz: str | None = None) -> str:

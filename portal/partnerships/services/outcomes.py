@@ -10,7 +10,7 @@ from ...extensions import db
 from ...models import Company, Conversation, Outcome, OutcomeKind, OutcomeStatus
 from ...models.base import utcnow
 from ...rules import RuleError
-from .common import notify_company, other_company_id, require_party
+from .common import count_of, notify_company, other_company_id, require_party
 from .conversations import conversation_ids
 
 
@@ -124,17 +124,21 @@ def outcome_label(kind: OutcomeKind) -> str:
     }[kind]
 
 
-def outcomes_to_confirm(company_id: int) -> int:
-    """Outcomes the other company recorded in this company's conversations, waiting for its confirmation."""
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Outcome)
+def outcomes_to_confirm_query(company_id: int):
+    """Outcomes the other company recorded in this company's conversations, waiting for its confirmation: oldest first."""
+    return (
+        sa.select(Outcome)
         .where(
             Outcome.conversation_id.in_(conversation_ids(company_id)),
             Outcome.status == OutcomeStatus.recorded,
             Outcome.recorded_by_company_id != company_id,
         )
+        .order_by(Outcome.created_at, Outcome.id)
     )
+
+
+def outcomes_to_confirm(company_id: int) -> int:
+    return count_of(outcomes_to_confirm_query(company_id))
 
 
 def confirmed_outcomes(association_id: int | None = None) -> dict:

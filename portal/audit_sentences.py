@@ -1,0 +1,254 @@
+"""Audit rows as sentences in the reader's language: who did what to which listing or company, with links.
+
+`describe(entries)` is the one place that turns `AuditLog` rows into text for a page (the staff and admin
+audit log, a company's and a listing's history). Every value is escaped: the sentence is a translated
+template (trusted) filled with escaped, isolated names and titles.
+"""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy.orm import selectinload
+
+from .extensions import db
+from .models import Association, AuditLog, Company, Listing, ListingRevision, ListingStatus, User
+from .templating import bdi, term_label
+
+# One sentence per action. Placeholders: actor, listing (a linked, quoted title inside the msgid's own
+# quotes), company (linked), comment, user, association, action, object. Unused ones are ignored.
+SENTENCES = {
+    "listing.create": _l("%(actor)s (%(company)s) created the listing “%(listing)s”"),
+    "listing.submit": _l("%(actor)s (%(company)s) submitted “%(listing)s” for review"),
+    "listing.resubmit": _l("%(actor)s (%(company)s) changed “%(listing)s” while it waited for review"),
+    "listing.approve": _l("%(actor)s approved “%(listing)s” by %(company)s"),
+    "listing.request_changes": _l("%(actor)s asked %(company)s for changes to “%(listing)s”: %(comment)s"),
+    "listing.reject": _l("%(actor)s rejected “%(listing)s” by %(company)s: %(comment)s"),
+    "listing.unpublish": _l("%(actor)s took “%(listing)s” by %(company)s offline: %(comment)s"),
+    "listing.withdraw": _l("%(actor)s (%(company)s) withdrew “%(listing)s”"),
+    "listing.fulfil": _l("%(actor)s (%(company)s) marked “%(listing)s” as fulfilled"),
+    "listing.renew": _l("%(actor)s (%(company)s) renewed “%(listing)s”"),
+    "listing.expire": _l("“%(listing)s” by %(company)s expired"),
+    "listing.revision_submit": _l("%(actor)s (%(company)s) proposed an edit of “%(listing)s”"),
+    "listing.revision_approve": _l("%(actor)s approved the edit of “%(listing)s” by %(company)s"),
+    "listing.revision_request_changes": _l(
+        "%(actor)s asked %(company)s for changes to the edit of “%(listing)s”: %(comment)s"
+    ),
+    "listing.revision_reject": _l("%(actor)s rejected the edit of “%(listing)s” by %(company)s: %(comment)s"),
+    "listing.tags": _l("%(actor)s corrected the capabilities of “%(listing)s” by %(company)s"),
+    "listing.flags_dismiss": _l("%(actor)s dismissed the reports on “%(listing)s” by %(company)s"),
+    "listing.interest_closed": _l("%(actor)s (%(company)s) closed “%(listing)s” to new interest"),
+    "listing.interest_opened": _l("%(actor)s (%(company)s) opened “%(listing)s” to new interest again"),
+    "company.create": _l("%(actor)s registered %(company)s"),
+    "company.update": _l("%(actor)s edited the profile of %(company)s"),
+    "company.resubmit": _l("%(actor)s edited the profile of %(company)s and asked for verification again"),
+    "company.verify": _l("%(actor)s verified %(company)s"),
+    "company.reject": _l("%(actor)s rejected %(company)s: %(comment)s"),
+    "company.revoke": _l("%(actor)s revoked the verification of %(company)s: %(comment)s"),
+    "company.logo": _l("%(actor)s changed the logo of %(company)s"),
+    "company.logo_remove": _l("%(actor)s removed the logo of %(company)s"),
+    "staff.create": _l("%(actor)s created a staff account for %(user)s"),
+    "user.deactivate": _l("%(actor)s deactivated the account of %(user)s"),
+    "user.reactivate": _l("%(actor)s reactivated the account of %(user)s"),
+    "user.password_link": _l("%(actor)s sent a password link to %(user)s"),
+    "association.create": _l("%(actor)s created the association %(association)s"),
+    "association.update": _l("%(actor)s changed the association %(association)s"),
+}
+FALLBACK = _l("%(actor)s: %(action)s, %(object)s")
+
+# The edited fields in the reader's language (the labels of the forms that edit them).
+FIELD_LABELS = {
+    "listing": {
+        "direction": _l("Offer or request"),
+        "type": _l("Type"),
+        "title": _l("Title"),
+        "summary": _l("Summary"),
+        "description": _l("Description"),
+        "language": _l("Language of the text"),
+        "target_countries": _l("Target countries"),
+        "details": _l("Details"),
+        "anonymous": _l("Anonymous"),
+        "interest_deadline": _l("Expressions of interest until"),
+        "tags": _l("Capabilities"),
+    },
+    "association": {"code": _l("Code"), "name": _l("Name"), "country": _l("Country"), "website": _l("Website")},
+    "company": {
+        "name": _l("Legal name"),
+        "country": _l("Country"),
+        "city": _l("City or region"),
+        "association": _l("Association"),
+        "membership_no": _l("Membership number"),
+        "description": _l("About the company"),
+        "website": _l("Website"),
+        "phone": _l("Phone"),
+        "year_founded": _l("Year founded"),
+        "employees_range": _l("Employees"),
+        "languages": _l("Languages you do business in"),
+        "capacity_amount": _l("Production capacity"),
+        "capacity_unit": _l("Unit"),
+        "hs_codes": _l("Products you trade (HS chapters)"),
+        "capabilities": _l("Capabilities"),
+        "certifications": _l("Certifications"),
+    },
+}
+REVISION_ACTIONS = frozenset(
+    {
+        "listing.revision_submit",
+        "listing.revision_approve",
+        "listing.revision_request_changes",
+        "listing.revision_reject",
+    }
+)
+
+
+def field_label(object_type: str, key: str) -> str:
+    """A field's label in the reader's language; an unknown key as it is."""
+    label = FIELD_LABELS.get(object_type, {}).get(key)
+    return str(label) if label is not None else key
+
+
+@dataclass
+class AuditLine:
+    entry: AuditLog
+    sentence: Markup
+    changes: list[str] = field(default_factory=list)  # labels of the fields that changed
+    note: str | None = None  # the reason, when the sentence does not already say it
+
+
+def describe(entries) -> list[AuditLine]:
+    """One sentence per row, in order; the names and titles they need are loaded in a few queries."""
+    entries = list(entries)
+    context = _Context(entries)
+    return [_line(entry, context) for entry in entries]
+
+
+class _Context:
+    """The listings, companies, users and revisions the rows point at, loaded once."""
+
+    def __init__(self, entries):
+        ids = {kind: {e.object_id for e in entries if e.object_type == kind and e.object_id} for kind in _KINDS}
+        self.listings = _by_id(
+            sa.select(Listing)
+            .where(Listing.id.in_(ids["listing"]))
+            .options(selectinload(Listing.company), selectinload(Listing.revisions))
+        )
+        company_ids = ids["company"] | {x.company_id for x in self.listings.values()}
+        self.companies = _by_id(sa.select(Company).where(Company.id.in_(company_ids)))
+        self.users = _by_id(sa.select(User).where(User.id.in_(ids["user"])))
+        revision_ids = {
+            (e.detail or {}).get("revision_id") for e in entries if e.action in REVISION_ACTIONS and e.detail
+        }
+        self.revisions = _by_id(sa.select(ListingRevision).where(ListingRevision.id.in_(revision_ids - {None})))
+        association_ids = {e.object_id for e in entries if e.object_type == "association" and e.object_id}
+        self.associations = _by_id(sa.select(Association).where(Association.id.in_(association_ids)))
+
+
+_KINDS = ("listing", "company", "user")
+
+
+def _by_id(query) -> dict:
+    return {row.id: row for row in db.session.scalars(query)}
+
+
+def _link(url: str, text) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(url, bdi(text))
+
+
+def _line(entry: AuditLog, context: _Context) -> AuditLine:
+    values = {
+        "actor": bdi(entry.actor.name) if entry.actor else _("The system"),
+        "comment": Markup('<span dir="auto">{}</span>').format(entry.reason or "—"),
+        "action": entry.action,
+        "object": _object_label(entry),
+        "listing": "",
+        "company": "",
+        "user": "",
+        "association": "",
+    }
+    detail = entry.detail or {}
+    if entry.object_type == "listing":
+        listing = context.listings.get(entry.object_id)
+        if listing is not None:
+            values["listing"] = _link(url_for("listings.detail", listing_id=listing.id), listing.title)
+            company = context.companies.get(listing.company_id)
+        else:
+            values["listing"] = _("listing #%(id)s", id=entry.object_id)
+            company = None
+        values["company"] = _company(company, None)
+    elif entry.object_type == "company":
+        values["company"] = _company(context.companies.get(entry.object_id), entry.object_id)
+    elif entry.object_type == "user":
+        user = context.users.get(entry.object_id)
+        values["user"] = bdi(detail.get("email") or (user.email if user else values["object"]))
+    elif entry.object_type == "association":
+        association = context.associations.get(entry.object_id)
+        values["association"] = bdi(association.name if association else values["object"])
+    template = str(SENTENCES.get(entry.action, FALLBACK))  # translated, trusted; the values are escaped
+    return AuditLine(
+        entry=entry,
+        sentence=Markup(template) % values,  # noqa: S704 - our translated template; % escapes every value
+        changes=_changes(entry, context),
+        note=None if "%(comment)s" in template else entry.reason,
+    )
+
+
+def _company(company, company_id) -> Markup | str:
+    if company is None:
+        return _("company #%(id)s", id=company_id) if company_id else "—"
+    return _link(url_for("companies.profile", company_id=company.id), company.name)
+
+
+def _object_label(entry) -> str:
+    if entry.object_id:
+        return f"{entry.object_type} #{entry.object_id}"
+    return entry.object_type
+
+
+def _changes(entry: AuditLog, context: _Context) -> list[str]:
+    """The labels of what an edit changed; empty when the row records no edit (or the before is lost)."""
+    detail = entry.detail or {}
+    if entry.action in ("company.update", "company.resubmit"):
+        return [field_label("company", key) for key in detail.get("changed") or []]
+    if entry.action == "association.update":
+        return [field_label("association", key) for key in detail]
+    if entry.action == "listing.tags":
+        before, after = set(detail.get("from") or []), set(detail.get("to") or [])
+        added = [term_label(t) for t in sorted(after - before)]
+        removed = [term_label(t) for t in sorted(before - after)]
+        return [
+            *([_("added: %(terms)s", terms=", ".join(added))] if added else []),
+            *([_("removed: %(terms)s", terms=", ".join(removed))] if removed else []),
+        ]
+    if entry.action in REVISION_ACTIONS:
+        if "changed" in detail:  # noted when the edit was decided
+            return [field_label("listing", key) for key in detail["changed"]]
+        revision = context.revisions.get(detail.get("revision_id"))
+        listing = context.listings.get(entry.object_id)
+        if revision is None or listing is None:
+            return []
+        before = _before(listing, revision)
+        if before is None:
+            return []
+        return [
+            field_label("listing", key)
+            for key in FIELD_LABELS["listing"]
+            if key in revision.data and before.get(key) != revision.data.get(key)
+        ]
+    return []
+
+
+def _before(listing, revision) -> dict | None:
+    """What the listing said before this edit: the last approved edit before it, or the listing as it is
+    when no edit has been approved since the listing went online; None when that is no longer known."""
+    from .listings.services import snapshot
+
+    approved = [r for r in listing.revisions if r.status is ListingStatus.published]
+    earlier = [r for r in approved if r.id < revision.id]
+    if earlier:
+        return earlier[-1].data
+    if not any(r.id >= revision.id for r in approved):
+        return snapshot(listing)
+    return None
