@@ -142,3 +142,25 @@ def test_match_reasons_are_sentences_addressed_to_the_owner(client_for, member, 
     assert (
         re.search(r"<li>This listing offers [^<]*Cattle hides[^<]*; they need ", theirs) and "You offer" not in theirs
     )
+
+
+def test_the_interest_box_is_one_tap_away_from_the_top_of_a_listing(client, member):
+    listing = factories.make_live_listing(member.company, "Wet blue cattle hides", "Long text. " * 300)
+    html = client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert html.index('<a class="btn btn-primary btn-sm" href="#interest">') < html.index("Long text.")
+    assert 'id="interest"' in html
+
+
+def csrf_token(browser, path: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', browser.get(path).get_data(as_text=True)).group(1)
+
+
+def test_failed_registration_and_interest_forms_start_with_an_error_summary(client, client_for, member, kz_member):
+    token = csrf_token(client, "/auth/register")
+    html = client.post("/auth/register", data={"csrf_token": token, "name": "", "email": "x"}).get_data(as_text=True)
+    assert 'id="error-summary"' in html and 'href="#email"' in html
+    listing = factories.make_live_listing(member.company, "Wet blue cattle hides")
+    browser = client_for(kz_member)
+    token = csrf_token(browser, f"/listings/{listing.id}")
+    answer = browser.post(f"/partnerships/listings/{listing.id}/interest", data={"csrf_token": token, "message": "hi"})
+    assert 'id="error-summary"' in answer.get_data(as_text=True)
