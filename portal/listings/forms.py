@@ -52,8 +52,22 @@ def _choices(options: dict, blank=None):
     return [("", blank), *pairs] if blank else pairs
 
 
+class RequiredForItsType:
+    """Marks a detail field its type requires, so the form shows it as required before it is sent.
+
+    It checks nothing itself: only the chosen type's section counts, and ListingForm checks that one
+    (details.check); the other sections' fields stay empty without an error."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        return None
+
+
 def _number_field(field):
     validators = [Optional(), NumberRange(min=0, max=100 if field.kind == "percent" else None)]
+    if field.required:
+        validators.append(RequiredForItsType())
     if field.kind == "int":
         return IntegerField(field.label, validators)
     return DecimalField(field.label, validators, places=None)
@@ -63,13 +77,16 @@ def _detail_form(type_value):
     """A sub-form for one listing type, built from the shared field table."""
     attrs = {}
     for key, field in spec.SPEC[type_value].items():
+        marks = [RequiredForItsType()] if field.required else []
         if isinstance(field.kind, dict):
             if len(field.kind) <= 4:
-                attrs[key] = RadioField(field.label, choices=_choices(field.kind), validators=[Optional()])
+                attrs[key] = RadioField(field.label, choices=_choices(field.kind), validators=[Optional(), *marks])
             else:
-                attrs[key] = SelectField(field.label, choices=_choices(field.kind, "—"), validators=[Optional()])
+                attrs[key] = SelectField(
+                    field.label, choices=_choices(field.kind, "—"), validators=[Optional(), *marks]
+                )
         elif field.kind == "text":
-            attrs[key] = StringField(field.label, [Optional(), Length(max=field.max_length)])
+            attrs[key] = StringField(field.label, [Optional(), Length(max=field.max_length), *marks])
         else:
             attrs[key] = _number_field(field)
     return type(f"{type_value.title().replace('_', '')}DetailsForm", (Form,), attrs)

@@ -164,3 +164,19 @@ def test_failed_registration_and_interest_forms_start_with_an_error_summary(clie
     token = csrf_token(browser, f"/listings/{listing.id}")
     answer = browser.post(f"/partnerships/listings/{listing.id}/interest", data={"csrf_token": token, "message": "hi"})
     assert 'id="error-summary"' in answer.get_data(as_text=True)
+
+
+def test_the_listing_form_marks_the_details_each_type_requires(client, login, member):
+    login(member)
+    html = client.get("/listings/new").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="trade-quantity"[^>]*required', html)
+    assert re.search(r'<label class="form-label" for="trade-quantity">Quantity</label> <span class="text-danger"', html)
+    assert not re.search(r'<input[^>]*id="trade-price_min"[^>]*required', html)  # optional stays unmarked
+    # only the chosen type's section is checked: a training listing is saved with the trade section empty
+    response = client.post(
+        "/listings/new",
+        data=form_data(
+            type="training", **{"trade-quantity": "", "training-duration": "4 weeks", "training-mode": "on_site"}
+        ),
+    )
+    assert response.status_code == 302
