@@ -59,6 +59,19 @@ SENTENCES = {
 }
 FALLBACK = _l("%(actor)s: %(action)s, %(object)s")
 
+
+class _Blanks(dict):
+    def __missing__(self, key):
+        return "…"
+
+
+def action_label(action: str) -> str:
+    """An action as the audit filter lists it: its sentence with "…" for every name, so the list reads in
+    the reader's language ("… approved “…” by …") with no second set of labels to translate."""
+    sentence = SENTENCES.get(action)
+    return str(sentence) % _Blanks() if sentence is not None else action
+
+
 # The edited fields in the reader's language (the labels of the forms that edit them).
 FIELD_LABELS = {
     "listing": {

@@ -6,7 +6,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..audit_sentences import describe
+from ..audit_sentences import action_label, describe
 from ..extensions import db
 from ..models import Association
 from ..models.base import utcnow
@@ -110,7 +110,9 @@ def audit():
 def render_audit(association_id, endpoint):
     """The audit log page, shared with the admin area (which passes association_id=None for all)."""
     form = AuditFilterForm(formdata=request.args, meta={"csrf": False})
-    form.action.choices = [("", _("All actions"))] + [(a, a) for a in services.audit_actions(association_id)]
+    form.action.choices = [("", _("All actions"))] + [
+        (a, action_label(a)) for a in services.audit_actions(association_id)
+    ]
     action = form.action.data if form.validate() else None
     page = paginate(services.audit_select(association_id, action))
     associations = dict(db.session.execute(sa.select(Association.id, Association.code)).all())

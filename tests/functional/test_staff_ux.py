@@ -108,6 +108,14 @@ def test_audit_log_reads_as_a_sentence_with_links(client_for):
     ) in html
 
 
+def test_the_audit_filter_lists_actions_as_sentences_not_codes(client_for):
+    staff = aigerim()
+    approve_as(staff, factories.make_listing(korangi(), status="submitted", title=TITLE), client_for)
+    html = client_for(staff).get("/staff/audit").get_data(as_text=True)
+    assert '<option value="listing.approve">… approved “…” by …</option>' in html
+    assert ">listing.approve<" not in html
+
+
 def test_audit_log_in_russian_for_a_russian_speaking_staff_member(client_for):
     staff = aigerim(locale="ru")
     listing = factories.make_listing(korangi(), status="submitted", title=TITLE)
