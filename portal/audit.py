@@ -4,8 +4,6 @@
 it describes: an audit row never claims something the database does not hold.
 """
 
-from contextlib import contextmanager
-
 from .extensions import db
 from .models import AuditLog
 
@@ -18,9 +16,6 @@ def record(
     actor: the user who acted (None for the system: the worker, an import run by an operator);
     association_id: whose staff may read the row (None: admins only).
     """
-    notes = db.session.info.get("audit_notes", {}).get((object_type, object_id))
-    if notes:
-        detail = {**(detail or {}), **notes}
     row = AuditLog(
         actor_id=actor.id if actor is not None else None,
         association_id=association_id,
@@ -32,15 +27,3 @@ def record(
     )
     db.session.add(row)
     return row
-
-
-@contextmanager
-def noting(object_type: str, object_id, **detail):
-    """Add detail to the rows recorded for this object inside the block: for a caller that knows what the
-    recording service no longer can (which fields a decided edit changes, once the edit is applied)."""
-    notes = db.session.info.setdefault("audit_notes", {})
-    notes[(object_type, object_id)] = detail
-    try:
-        yield
-    finally:
-        notes.pop((object_type, object_id), None)

@@ -90,6 +90,22 @@ def renewable_from(listing):
     return listing.expires_at - timedelta(days=REMINDER_DAYS) if listing.expires_at else None
 
 
+def approval_refusal(listing) -> str | None:
+    """Why staff cannot approve the listing, or its pending edit, now (None when they can).
+
+    Submitting and renewing are refused for an unverified company, but a company can lose its verification
+    while its listing (or an edit of it) waits: approving it would publish what no one can see, so staff
+    verify the company first. Company.is_verified stays the one test of "verified". Imports take their own
+    edges and are not refused here: an operator's import states each company's verification itself.
+    """
+    if listing.company.is_verified:
+        return None
+    return _(
+        "%(company)s is not verified by its association, so its listings cannot be approved. Verify the company first.",
+        company=listing.company.name,
+    )
+
+
 def refusal(listing, name: str, comment: str | None = None) -> str | None:
     """Why the transition cannot happen now (None when it can); the actor's right is checked apart."""
     t = TRANSITIONS[name]
@@ -99,6 +115,8 @@ def refusal(listing, name: str, comment: str | None = None) -> str | None:
         return _("Please write a comment or reason for the company.")
     if name in ("submit", "renew") and not listing.company.is_verified:
         return _("Your company must be verified by your association before its listings can go online.")
+    if name == "approve" and (reason := approval_refusal(listing)):
+        return reason
     if name == "renew" and listing.status is S.published:
         start = renewable_from(listing)
         if start is None or base.utcnow() < start:

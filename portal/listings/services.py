@@ -24,6 +24,7 @@ from .lifecycle import (
     NotAllowed,
     StaleVersion,
     allowed,
+    approval_refusal,
     is_owner,
     transition,
 )
@@ -118,7 +119,11 @@ def _decide_revision(listing, revision, action, actor, comment):
     comment = (comment or "").strip() or None
     if action != "approve" and not comment:
         raise ListingError(_("Please write a comment or reason for the company."))
+    if action == "approve" and (reason := approval_refusal(listing)):
+        raise ListingError(reason)
     target = {"approve": S.published, "request_changes": S.changes_requested, "reject": S.rejected}[action]
+    # Named before the edit is applied: afterwards the text it replaced is gone and the history could not say.
+    changed = changed_fields(listing, revision)
     revision.status, revision.staff_comment, revision.decided_at = target, comment, base.utcnow()
     if action == "approve":
         apply_data(listing, revision.data)
@@ -130,7 +135,7 @@ def _decide_revision(listing, revision, action, actor, comment):
         listing.id,
         association_id=listing.company.association_id,
         reason=comment,
-        detail={"revision_id": revision.id},
+        detail={"revision_id": revision.id, "changed": changed},
     )
     notify_owner(listing, f"revision_{action}", comment)
     return listing
@@ -240,7 +245,7 @@ def edit_listing(listing, data: dict, actor) -> ListingRevision | None:
         "listing",
         listing.id,
         association_id=listing.company.association_id,
-        detail={"revision_id": revision.id},
+        detail={"revision_id": revision.id, "changed": changed_fields(listing, revision)},
     )
     return revision
 
@@ -254,6 +259,11 @@ def form_data(listing) -> dict:
 def revision_changes(listing, revision) -> list[tuple[str, object, object]]:
     current = snapshot(listing)
     return [(k, current.get(k), revision.data.get(k)) for k in EDITABLE if current.get(k) != revision.data.get(k)]
+
+
+def changed_fields(listing, revision) -> list[str]:
+    """The names of the fields a pending edit changes, as its audit rows keep them."""
+    return [name for name, _old, _new in revision_changes(listing, revision)]
 
 
 def set_tags_by_staff(listing, term_ids, actor) -> None:

@@ -9,21 +9,19 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit
 from ..audit_sentences import describe, field_label
 from ..extensions import db
 from ..listings import services
 from ..listings.details import display
 from ..listings.forms import tag_choices
 from ..listings.importer import import_csv, import_jsonl
-from ..listings.services import ListingError, NotAllowed, StaleVersion
+from ..listings.services import ListingError, NotAllowed, StaleVersion, approval_refusal
 from ..models import Association, AuditLog, Company, Listing, ListingFlag, ListingStatus, Role
 from ..permissions import can_moderate, roles_required, staff_required
 from ..utils import is_safe_next, paginate
 from . import bp
 from .clauses import queue_clause
 from .forms import BulkDecisionForm, DecisionForm, FlagResolutionForm, ImportForm, QueueFilterForm, TagsForm
-from .rules import approval_refusal
 
 S = ListingStatus
 staff_or_admin = roles_required(Role.staff, Role.admin)
@@ -107,11 +105,11 @@ def bulk():
     done, skipped, changed, unverified = 0, [], [], []
     try:
         for listing in listings:
-            if approval_refusal(listing, form.action.data):
+            if form.action.data == "approve" and approval_refusal(listing):  # the service refuses it too
                 unverified.append(listing.title)
                 continue
             try:
-                decide_noting_changes(listing, form.action.data, form.comment.data, seen[listing.id])
+                services.decide(listing, form.action.data, current_user, form.comment.data, version=seen[listing.id])
                 done += 1
             except NotAllowed:
                 abort(404)
@@ -150,18 +148,6 @@ def bulk():
             "warning",
         )
     return redirect(back)
-
-
-def decide_noting_changes(listing, action, comment, version):
-    """services.decide; for an edit of a published listing, its audit row also keeps which fields the edit
-    changes: once an approved edit is applied, the text it replaced is gone and the history could not say."""
-    revision = listing.pending_revision
-    if not (listing.status is S.published and revision is not None and revision.status is S.submitted):
-        services.decide(listing, action, current_user, comment, version=version)
-        return
-    changed = [name for name, _old, _new in services.revision_changes(listing, revision)]
-    with audit.noting("listing", listing.id, changed=changed):
-        services.decide(listing, action, current_user, comment, version=version)
 
 
 @bp.route("/listings/<int:listing_id>")
@@ -208,12 +194,8 @@ def decide(listing_id):
     form = DecisionForm()
     if not form.validate_on_submit():
         return render_review(listing, decision_form=form, status=400)
-    refused = approval_refusal(listing, form.action.data)
-    if refused:
-        flash(refused, "warning")
-        return redirect(url_for(".review", listing_id=listing.id))
     try:
-        decide_noting_changes(listing, form.action.data, form.comment.data, form.version.data)
+        services.decide(listing, form.action.data, current_user, form.comment.data, version=form.version.data)
         db.session.commit()
     except NotAllowed:
         abort(404)

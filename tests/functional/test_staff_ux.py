@@ -2,9 +2,13 @@
 
 import re
 
+import pytest
+import sqlalchemy as sa
+
 from portal.extensions import db
 from portal.listings import services
-from portal.models import Listing, ListingStatus
+from portal.models import AuditLog, Listing, ListingStatus
+from portal.models.company import VerificationStatus
 
 from .. import factories
 
@@ -143,5 +147,33 @@ def test_an_edit_history_lists_only_the_changed_fields(client_for, member, pta_s
     assert "proposed an edit of" in history and "Changed: Title" in history and "Description" not in history
     approve_as(pta_staff, listing, client_for)
     history = staff.get(f"/staff/listings/{listing.id}").get_data(as_text=True).split("History", 1)[1]
-    assert history.count("Changed: Title") == 1  # the approval; the proposal's before is gone once applied
+    assert history.count("Changed: Title") == 2  # the proposal and the approval both keep what changed
     assert "approved the edit of" in history and "Description" not in history
+
+
+def test_an_edit_keeps_its_changed_fields_in_the_audit_row_where_it_is_proposed_and_decided(member, pta_staff):
+    listing = factories.make_listing(member.company, status="published", title="First title")
+    services.edit_listing(listing, {**services.snapshot(listing), "title": "Better title"}, member)
+    services.decide(listing, "approve", pta_staff, version=listing.version)
+    db.session.commit()
+    rows = db.session.scalars(sa.select(AuditLog).where(AuditLog.object_id == listing.id).order_by(AuditLog.id))
+    changed = {row.action: row.detail.get("changed") for row in rows if row.action.startswith("listing.revision")}
+    assert changed == {"listing.revision_submit": ["title"], "listing.revision_approve": ["title"]}
+
+
+def test_the_edit_of_a_listing_whose_company_lost_its_verification_is_not_approved(client_for, member, pta_staff):
+    listing = factories.make_listing(member.company, status="published", title="First title")
+    services.edit_listing(listing, {**services.snapshot(listing), "title": "Better title"}, member)
+    member.company.status = VerificationStatus.unverified
+    db.session.commit()
+    with pytest.raises(services.ListingError, match="is not verified by its association"):
+        services.decide(listing, "approve", pta_staff, version=listing.version)
+    db.session.rollback()
+    response = client_for(pta_staff).post(
+        f"/staff/listings/{listing.id}/decide",
+        data={"action": "approve", "version": pick(listing).split(":")[1]},
+        follow_redirects=True,
+    )
+    assert "is not verified by its association, so its listings cannot be approved" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Listing, listing.id).title == "First title"
