@@ -18,8 +18,19 @@ from .engagement import (  # noqa: F401
     OutcomeStatus,
     SavedSearch,
 )
+from .insight import ApiToken, TradeFigure  # noqa: F401
 from .jobs import JobRun  # noqa: F401
-from .listing import Direction, Listing, ListingFlag, ListingRevision, ListingStatus, ListingTag, ListingType  # noqa: F401
+from .listing import (  # noqa: F401
+    Direction,
+    Listing,
+    ListingFlag,
+    ListingHsHeading,
+    ListingMonth,
+    ListingRevision,
+    ListingStatus,
+    ListingTag,
+    ListingType,
+)
 from .match import MatchNotice  # noqa: F401
 from .search import SearchCursor, SearchJournal  # noqa: F401
 from .taxonomy import TaxonomyTerm  # noqa: F401

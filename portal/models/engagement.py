@@ -206,6 +206,9 @@ class Outcome(db.Model):
     confirmed_by_company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("company.id", ondelete="CASCADE"))
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     dispute_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The public scoreboard names the two companies only when both agreed; otherwise the value counts unnamed.
+    recorder_agrees_to_be_named: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    confirmer_agrees_to_be_named: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     form_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # portal/idempotency.py

@@ -85,6 +85,8 @@ class Listing(db.Model):
     company = relationship("Company")
     tags = relationship("ListingTag", cascade="all, delete-orphan", order_by="ListingTag.term_id")
     revisions = relationship("ListingRevision", cascade="all, delete-orphan", order_by="ListingRevision.id")
+    hs_headings = relationship("ListingHsHeading", cascade="all, delete-orphan", order_by="ListingHsHeading.heading")
+    months = relationship("ListingMonth", cascade="all, delete-orphan", order_by="ListingMonth.month")
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
@@ -150,6 +152,28 @@ class ListingTag(db.Model):
     listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True)
     term_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, index=True)
     inferred: Mapped[bool] = mapped_column(default=False)
+
+
+class ListingHsHeading(db.Model):
+    """A customs heading of the Harmonized System ("4104": tanned hides) that a trade listing deals in, so the
+    associations' figures line up with customs statistics; `inferred` when read from the listing's topics
+    rather than chosen by its owner or corrected by staff."""
+
+    __tablename__ = "listing_hs_heading"
+
+    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True)
+    heading: Mapped[str] = mapped_column(sa.String(4), primary_key=True, index=True)
+    inferred: Mapped[bool] = mapped_column(default=False)
+
+
+class ListingMonth(db.Model):
+    """A month (1-12) in which an offer of raw hides or skins is available: the supply calendar's rows.
+    A table, not a JSON list, so "what is offered in June, by country" is one indexed GROUP BY."""
+
+    __tablename__ = "listing_month"
+
+    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[int] = mapped_column(primary_key=True, index=True)
 
 
 class ListingRevision(db.Model):
