@@ -163,6 +163,9 @@ def register_blueprints(app):
     app.register_blueprint(partnerships_bp, url_prefix="/partnerships")
     app.register_blueprint(old_partnership_urls, url_prefix="/deals")
     app.register_blueprint(alerts_bp, url_prefix="/alerts")
+    from .insight import bp as insight_bp
+
+    app.register_blueprint(insight_bp)  # its pages name their own paths: /insight/..., /scoreboard, /supply-calendar
 
 
 def register_errorhandlers(app):

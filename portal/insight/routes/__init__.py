@@ -1,0 +1,1 @@
+"""The insight pages, one module per page family; importing this package registers them on `bp`."""
