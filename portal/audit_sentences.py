@@ -9,17 +9,31 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from .extensions import db
-from .models import Association, AuditLog, Company, Listing, ListingRevision, ListingStatus, User
+from .models import (
+    Association,
+    AuditLog,
+    Company,
+    Conversation,
+    Interest,
+    Listing,
+    ListingRevision,
+    ListingStatus,
+    Outcome,
+    User,
+)
 from .templating import bdi, term_label
 
 # One sentence per action. Placeholders: actor, listing (a linked, quoted title inside the msgid's own
-# quotes), company (linked), comment, user, association, action, object. Unused ones are ignored.
+# quotes), company (linked; for interests and outcomes the actor's), partner (the other company), outcome
+# (kind and value), comment, user, association, term, version, action, object. Unused ones are ignored.
+# tests/unit/test_audit_sentences_cover.py fails when an action recorded anywhere has no sentence here.
 SENTENCES = {
     "listing.create": _l("%(actor)s (%(company)s) created the listing “%(listing)s”"),
     "listing.submit": _l("%(actor)s (%(company)s) submitted “%(listing)s” for review"),
@@ -56,6 +70,28 @@ SENTENCES = {
     "user.password_link": _l("%(actor)s sent a password link to %(user)s"),
     "association.create": _l("%(actor)s created the association %(association)s"),
     "association.update": _l("%(actor)s changed the association %(association)s"),
+    "listing.import_draft": _l("%(actor)s imported “%(listing)s” by %(company)s as a draft"),
+    "listing.import_submitted": _l("%(actor)s imported “%(listing)s” by %(company)s for review"),
+    "listing.import_published": _l("%(actor)s imported “%(listing)s” by %(company)s, published"),
+    "import": _l("%(actor)s imported a file of companies and listings"),
+    "company.invite": _l("%(actor)s invited %(user)s to join %(company)s"),
+    "company.invite_revoke": _l("%(actor)s withdrew the invitation of %(user)s to join %(company)s"),
+    "company.join": _l("%(actor)s joined %(company)s through an invitation"),
+    "company.colleague_remove": _l("%(actor)s removed %(user)s from %(company)s"),
+    "interest.express": _l("%(actor)s (%(company)s) expressed interest in “%(listing)s”"),
+    "interest.accepted": _l("%(actor)s (%(company)s) accepted the interest of %(partner)s in “%(listing)s”"),
+    "interest.declined": _l(
+        "%(actor)s (%(company)s) declined the interest of %(partner)s in “%(listing)s”: %(comment)s"
+    ),
+    "interest.withdraw": _l("%(actor)s (%(company)s) withdrew their interest in “%(listing)s”"),
+    "outcome.record": _l("%(actor)s (%(company)s) recorded an outcome with %(partner)s: %(outcome)s"),
+    "outcome.confirm": _l("%(actor)s (%(company)s) confirmed the outcome recorded by %(partner)s: %(outcome)s"),
+    "outcome.dispute": _l(
+        "%(actor)s (%(company)s) disputed the outcome recorded by %(partner)s: %(outcome)s; reason: %(comment)s"
+    ),
+    "taxonomy.create": _l("%(actor)s added the term %(term)s to the taxonomy"),
+    "taxonomy.update": _l("%(actor)s changed the labels or synonyms of the term %(term)s"),
+    "user.accept_terms": _l("%(actor)s accepted the Terms and Privacy policy of %(version)s"),
 }
 FALLBACK = _l("%(actor)s: %(action)s, %(object)s")
 
@@ -157,9 +193,23 @@ class _Context:
         self.revisions = _by_id(sa.select(ListingRevision).where(ListingRevision.id.in_(revision_ids - {None})))
         association_ids = {e.object_id for e in entries if e.object_type == "association" and e.object_id}
         self.associations = _by_id(sa.select(Association).where(Association.id.in_(association_ids)))
+        self.interests = _by_id(
+            sa.select(Interest)
+            .where(Interest.id.in_(ids["interest"]))
+            .options(selectinload(Interest.listing), selectinload(Interest.from_company))
+        )
+        self.outcomes = _by_id(
+            sa.select(Outcome)
+            .where(Outcome.id.in_(ids["outcome"]))
+            .options(selectinload(Outcome.conversation).selectinload(Conversation.owner_company))
+            .options(selectinload(Outcome.conversation).selectinload(Conversation.partner_company))
+        )
+        # The actor's company: whose people acted on an interest, an outcome or a colleague.
+        actor_company_ids = {e.actor.company_id for e in entries if e.actor is not None and e.actor.company_id}
+        self.companies |= _by_id(sa.select(Company).where(Company.id.in_(actor_company_ids - set(self.companies))))
 
 
-_KINDS = ("listing", "company", "user")
+_KINDS = ("listing", "company", "user", "interest", "outcome")
 
 
 def _by_id(query) -> dict:
@@ -180,8 +230,13 @@ def _line(entry: AuditLog, context: _Context) -> AuditLine:
         "company": "",
         "user": "",
         "association": "",
+        "partner": "",
+        "outcome": "",
+        "term": bdi(term_label((entry.detail or {}).get("term") or "")),
+        "version": bdi((entry.detail or {}).get("version") or "—"),
     }
     detail = entry.detail or {}
+    actor_company = context.companies.get(entry.actor.company_id) if entry.actor is not None else None
     if entry.object_type == "listing":
         listing = context.listings.get(entry.object_id)
         if listing is not None:
@@ -196,15 +251,53 @@ def _line(entry: AuditLog, context: _Context) -> AuditLine:
     elif entry.object_type == "user":
         user = context.users.get(entry.object_id)
         values["user"] = bdi(detail.get("email") or (user.email if user else values["object"]))
+        values["company"] = _company(actor_company, None)  # joined it, or removed a colleague from it
     elif entry.object_type == "association":
         association = context.associations.get(entry.object_id)
         values["association"] = bdi(association.name if association else values["object"])
+    elif entry.object_type == "invitation":
+        values["user"] = bdi(detail.get("email") or values["object"])
+        values["company"] = _company(actor_company, None)
+    elif entry.object_type == "interest":
+        _interest_values(values, context.interests.get(entry.object_id), actor_company)
+    elif entry.object_type == "outcome":
+        _outcome_values(values, context.outcomes.get(entry.object_id), actor_company)
     template = str(SENTENCES.get(entry.action, FALLBACK))  # translated, trusted; the values are escaped
     return AuditLine(
         entry=entry,
         sentence=Markup(template) % values,  # noqa: S704 - our translated template; % escapes every value
         changes=_changes(entry, context),
         note=None if "%(comment)s" in template else entry.reason,
+    )
+
+
+def _interest_values(values: dict, interest, actor_company) -> None:
+    """The listing, the actor's company and the other side of an interest. Staff may open listings and
+    company profiles; nothing here leads into the two companies' conversation."""
+    values["company"] = _company(actor_company, None)
+    if interest is None:
+        values["listing"] = "…"
+        return
+    values["listing"] = _link(url_for("listings.detail", listing_id=interest.listing_id), interest.listing.title)
+    values["partner"] = _company(interest.from_company, None)
+
+
+def _outcome_values(values: dict, outcome, actor_company) -> None:
+    """The outcome's kind and value, the actor's company and the other party of the conversation."""
+    from .partnerships.services.outcomes import outcome_label
+
+    values["company"] = _company(actor_company, None)
+    if outcome is None:
+        values["outcome"] = "…"
+        return
+    conversation = outcome.conversation
+    mine = actor_company.id if actor_company is not None else outcome.recorded_by_company_id
+    values["partner"] = _company(conversation.other_company(mine), None)
+    kind = outcome_label(outcome.kind)
+    values["outcome"] = (
+        _("%(kind)s, %(value)s", kind=kind, value=format_currency(outcome.value_usd, "USD"))
+        if outcome.value_usd is not None
+        else kind
     )
 
 
