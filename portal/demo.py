@@ -7,8 +7,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .auth.services import create_user, normalize_email
+from .auth.services import accept_terms, create_user, normalize_email
 from .extensions import db
+from .main.pages import current_terms_version
 from .models import AlertFrequency, Association, Certification, Company, Role, SavedSearch, User
 from .models.base import utcnow
 from .models.company import VerificationStatus
@@ -260,6 +261,12 @@ def get_or_create_user(email, name, role=Role.member, association=None) -> tuple
         return user, False
     user = create_user(email, name, DEMO_PASSWORD, role=role, association_id=association.id if association else None)
     user.email_confirmed_at = utcnow()
+    # Demo people are fictitious (.example addresses) and seeded as if they had registered and confirmed,
+    # so they also accepted the Terms in force when seeded: a demo starts at the dashboard, not the Terms
+    # gate. Accounts that exist already are left as they are, so after a TERMS_VERSION change they are
+    # asked again like everyone else. Real accounts (create-admin, admin-made staff) record nothing: only
+    # the person can accept.
+    accept_terms(user, current_terms_version())
     return user, True
 
 

@@ -4,9 +4,10 @@ import itertools
 
 import sqlalchemy as sa
 
-from portal.auth.services import create_user
+from portal.auth.services import accept_terms, create_user
 from portal.demo import ensure_associations  # noqa: F401 - re-exported for conftest
 from portal.extensions import db
+from portal.main import pages
 from portal.models import Association, Company, Role
 from portal.models.base import utcnow
 from portal.models.company import VerificationStatus
@@ -28,8 +29,14 @@ def make_user(
     owner=False,
     confirmed=True,
     password=PASSWORD,
+    terms="current",
     **over,
 ):
+    """A user, by default a confirmed one who accepted the Terms now in force (so the Terms gate lets it by).
+
+    terms: "current" (pages.TERMS_VERSION when called, so a monkeypatched version counts), None for an
+    account that never accepted any (made before the box existed, or by an admin or `flask create-admin`),
+    or a version string for one that accepted that older text."""
     n = next(_seq)
     user = create_user(
         email or f"user{n}@example.org",
@@ -40,6 +47,8 @@ def make_user(
     )
     if confirmed:
         user.email_confirmed_at = utcnow()
+    if terms is not None:
+        accept_terms(user, pages.TERMS_VERSION if terms == "current" else terms)
     if company is not None:
         user.company_id = company.id
         if owner:

@@ -27,12 +27,16 @@ def new_password_field(label):
     return PasswordField(label, validators=[DataRequired(), Length(max=200), PasswordStrength()])
 
 
-def accept_terms_field():
-    """The consent every new account gives; the template (pages/_accept_terms.html) adds the links."""
+def accept_terms_field(message=None):
+    """The consent every new account gives, and every account again when the Terms change; the template
+    (pages/_accept_terms.html) adds the links. `message`: what an unticked box says, where "to create an
+    account" would be wrong."""
     return BooleanField(
         _l("I accept the Terms of use and the Privacy policy"),
         validators=[
-            DataRequired(message=_l("Please accept the Terms of use and the Privacy policy to create an account."))
+            DataRequired(
+                message=message or _l("Please accept the Terms of use and the Privacy policy to create an account.")
+            )
         ],
     )
 
@@ -113,6 +117,16 @@ class SettingsForm(PortalForm):
     def validate_timezone(self, field):
         if field.data and field.data not in known_timezones():
             raise ValidationError(_l("Choose a time zone from the list."))
+
+
+class AcceptTermsForm(PortalForm):
+    """The Terms gate's page (auth/consent.py): an existing account accepts the Terms now in force."""
+
+    accept_terms = accept_terms_field(
+        message=_l("Please tick the box to accept the Terms of use and the Privacy policy, or log out.")
+    )
+    next = HiddenField()
+    submit = SubmitField(_l("Accept and continue"))
 
 
 class ResendConfirmationForm(PortalForm):

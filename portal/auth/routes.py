@@ -6,12 +6,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import limits
 from ..extensions import db
-from ..main.pages import TERMS_VERSION
+from ..main.pages import current_terms_version, terms_date
 from ..models.base import utcnow
 from ..observability import count_login_failure
 from ..utils import is_safe_next, redirect_next
 from . import bp, services
 from .forms import (
+    AcceptTermsForm,
     ChangePasswordForm,
     LoginForm,
     RegisterForm,
@@ -42,7 +43,7 @@ def register():
         # A new email gets an account and its confirmation link; a known one a note to its holder. The
         # answer is the same redirect, the same page and the same session either way, and nobody is
         # logged in: the link in the mail, opened in this browser, does that.
-        services.register(email, form.name.data, form.password.data, form.locale.data, TERMS_VERSION)
+        services.register(email, form.name.data, form.password.data, form.locale.data, current_terms_version())
         db.session.commit()
         session["registered_email"] = email
         return redirect(url_for("auth.check_email"))
@@ -145,6 +146,34 @@ def logout():
     session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/terms", methods=["GET", "POST"])
+@login_required
+def accept_terms():
+    """Where the Terms gate (consent.py) sends an account that has not accepted the Terms now in force."""
+    version = current_terms_version()
+    if services.has_accepted(current_user, version):
+        return redirect_next("main.dashboard")
+    form = AcceptTermsForm()
+    if request.method == "GET":
+        target = request.args.get("next", "")
+        form.next.data = target if is_safe_next(target) else ""  # never echo an unsafe one into the page
+    if form.validate_on_submit():
+        services.accept_updated_terms(current_user, version)
+        db.session.commit()
+        flash(_("Thank you for accepting the Terms of use and the Privacy policy."), "success")
+        target = form.next.data
+        return redirect(target if is_safe_next(target) else url_for("main.dashboard"))
+    previous = current_user.terms_version
+    page = render_template(
+        "auth/accept_terms.html",
+        form=form,
+        terms_version=version,
+        terms_date=terms_date(version),
+        previous_date=terms_date(previous) if previous else None,
+    )
+    return page, 400 if form.errors else 200
 
 
 @bp.route("/reset", methods=["GET", "POST"])

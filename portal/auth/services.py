@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import audit
 from ..extensions import db
 from ..mail import public_url, send_mail
 from ..models import LoginFailure, Role, User
@@ -189,6 +190,30 @@ def accept_terms(user: User, version: str) -> None:
     """Records that the user accepted the Terms of use and Privacy policy of this version, and when."""
     user.terms_accepted_at = utcnow()
     user.terms_version = version
+
+
+def has_accepted(user: User, version: str) -> bool:
+    return user.terms_version == version
+
+
+def accept_updated_terms(user: User, version: str) -> None:
+    """An existing account accepts the Terms now in force (the Terms gate's page, auth/consent.py).
+
+    Audited like the other account events: the user row keeps only the latest acceptance, the audit trail
+    keeps each one, so it can show later which text the account had agreed to on a given day."""
+    previous = user.terms_version
+    accept_terms(user, version)
+    association_id = user.association_id
+    if association_id is None and user.company is not None:
+        association_id = user.company.association_id
+    audit.record(
+        user,
+        "user.accept_terms",
+        "user",
+        user.id,
+        association_id=association_id,
+        detail={"email": user.email, "version": version, "previous": previous},
+    )
 
 
 def register(email: str, name: str, password: str, locale: str | None, terms_version: str) -> User | None:

@@ -12,6 +12,21 @@ from . import bp
 TERMS_VERSION = "2026-12-02"
 
 
+def current_terms_version() -> str:
+    """TERMS_VERSION, read when asked rather than bound at import: the Terms gate (auth/consent.py), its page
+    and registration all ask here, so changing the constant (or a test's monkeypatch) moves all of them."""
+    return TERMS_VERSION
+
+
+def terms_date(version: str | None = None) -> str:
+    """A Terms version (an ISO date) as a long date in the current language; anything else as it is."""
+    version = version or TERMS_VERSION
+    try:
+        return format_date(date.fromisoformat(version), "long")
+    except ValueError:
+        return version
+
+
 def render_page(name: str):
     """The current language's text, or the English one where a translation is missing."""
     locale = str(get_locale() or "en")
@@ -20,7 +35,7 @@ def render_page(name: str):
     return render_template(
         [f"pages/{name}.{locale}.html", f"pages/{name}.en.html"],
         terms_version=TERMS_VERSION,
-        terms_date=format_date(date.fromisoformat(TERMS_VERSION), "long"),
+        terms_date=terms_date(TERMS_VERSION),
     )
 
 

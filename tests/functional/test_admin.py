@@ -125,6 +125,9 @@ def test_new_staff_sets_password_by_mailed_link_and_sees_only_their_association(
         newcomer.post("/auth/login", data={"email": "aruzhan@tla.example", "password": "her-own-secret-77"}).status_code
         == 302
     )
+    # An account an admin made has accepted nothing: the Terms come first (auth/consent.py), then the work.
+    assert newcomer.get("/staff/verification").headers["Location"].startswith("/auth/terms")
+    assert newcomer.post("/auth/terms", data={"accept_terms": "y"}).status_code == 302
     html = newcomer.get("/staff/verification").get_data(as_text=True)
     assert "Turkestan Sheepskins" in html and "Karachi Unverified Tannery" not in html
 
