@@ -23,10 +23,15 @@ def nav_items() -> list[tuple[str, str, int]]:
     if role is Role.member:
         items[:0] = [("main.dashboard", _l("Dashboard")), ("partnerships.inbox", _l("Partnerships"))]
     elif role is Role.staff:
-        items[:0] = [("verification.queue", _l("Verification")), ("moderation.queue", _l("Moderation"))]
+        items[:0] = [
+            ("insight.dashboard", _l("Dashboard")),
+            ("verification.queue", _l("Verification")),
+            ("moderation.queue", _l("Moderation")),
+        ]
     elif role is Role.admin:
         items[:0] = [
             ("admin.index", _l("Administration")),
+            ("insight.dashboard", _l("Dashboard")),
             ("moderation.queue", _l("Moderation")),
             ("moderation.import_data", _l("Import")),
         ]

@@ -55,6 +55,7 @@ LOGIN_ENDPOINTS = {
     "main.notifications_read",
     "auth.resend_confirmation",
     "auth.unconfirmed",
+    "auth.accept_terms",  # the Terms gate's page (auth/consent.py); the matrix's users accepted already
     "auth.logout",
     "auth.settings",
     "auth.change_password",
@@ -77,6 +78,7 @@ SPECIAL_ENDPOINTS = {
     "moderation.import_data": "staff_or_admin",
     "moderation.queue": "staff_or_admin",
     "moderation.review": "staff_or_admin",
+    "insight.dashboard": "staff_or_admin",  # staff see their own association's figures, admins any
 }
 # Whole areas by URL prefix.
 PREFIX_RULES = (("/staff/", "staff"), ("/admin/", "admin"), ("/partnerships/", "member"), ("/alerts/", "login"))
@@ -108,7 +110,10 @@ def each(roles, answer):
 # (status, Location). Anything not listed must be 2xx, so a page that breaks for its own users fails here.
 ANSWERS = {
     # the way in, for someone already in: sent on to their start page
-    **{e: each(LOGGED_IN, (302, "/dashboard")) for e in ("auth.login", "auth.register", "auth.unconfirmed")},
+    **{
+        e: each(LOGGED_IN, (302, "/dashboard"))
+        for e in ("auth.login", "auth.register", "auth.unconfirmed", "auth.accept_terms")
+    },
     "auth.confirm": {"anonymous": (302, "/"), **each(LOGGED_IN, (302, "/dashboard"))},  # a made-up token
     "auth.check_email": each(ROLES, (302, "/auth/register")),  # no registration under way
     "auth.reset_password": each(ROLES, (302, "/auth/reset")),  # a made-up token: ask for a new link

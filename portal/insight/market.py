@@ -1,0 +1,104 @@
+"""The members' market, live now: supply and demand by capability, activity by city, trade by HS heading;
+and `member_ids`, the one reading of "of this association" that every figure of `stats` uses.
+Part of the `stats` API (re-exported there); see its docstring for the shapes."""
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Company, Interest, Listing, ListingHsHeading, ListingTag, ListingType
+from ..models.listing import Direction
+from ..taxonomy import vocabulary
+
+
+def member_ids(association_id):
+    """The association's member companies, as a subquery (every company when None)."""
+    query = sa.select(Company.id)
+    return query if association_id is None else query.where(Company.association_id == association_id)
+
+
+def member_listing_ids(association_id):
+    return sa.select(Listing.id).where(Listing.company_id.in_(member_ids(association_id)))
+
+
+# --- 6. supply and demand by capability ---------------------------------------------------------------
+
+
+def _tag_counts(direction: Direction, companies) -> dict[str, int]:
+    query = (
+        sa.select(ListingTag.term_id, sa.func.count(sa.distinct(Listing.id)))
+        .join(Listing, Listing.id == ListingTag.listing_id)
+        .where(Listing.live_clause(), Listing.direction == direction, Listing.company_id.in_(companies))
+        .group_by(ListingTag.term_id)
+    )
+    return dict(db.session.execute(query).all())
+
+
+def supply_demand(association_id, locale: str) -> dict:
+    """Live offers of the association's members against live requests of the other associations' members,
+    by capability tag (live now, whatever the period); gaps: asked for and offered by no member."""
+    others = sa.select(Company.id)
+    if association_id is not None:
+        others = others.where(Company.association_id != association_id)
+    offers = _tag_counts(Direction.offer, member_ids(association_id))
+    requests = _tag_counts(Direction.request, others)
+    words = vocabulary()
+    rows = [
+        {
+            "term": term,
+            "label": words.label(term, locale),
+            "offers": offers.get(term, 0),
+            "requests": requests.get(term, 0),
+        }
+        for term in set(offers) | set(requests)
+    ]
+    rows.sort(key=lambda r: (-(r["offers"] + r["requests"]), r["label"]))
+    return {"rows": rows, "gaps": [r for r in rows if r["requests"] and not r["offers"]]}
+
+
+# --- 7. activity by city ------------------------------------------------------------------------------
+
+
+def cities(association_id, period) -> list[dict]:
+    """By the member company's city: member companies registered before the period's end, listings they
+    created in the period and interests they sent in it."""
+    members = member_ids(association_id)
+    city = sa.func.trim(Company.city)
+    figures = {
+        "companies": sa.select(city, sa.func.count(Company.id)).where(
+            Company.id.in_(members), Company.created_at < period.end
+        ),
+        "listings": sa.select(city, sa.func.count(Listing.id))
+        .join(Company, Company.id == Listing.company_id)
+        .where(Company.id.in_(members), period.clause(Listing.created_at)),
+        "interests": sa.select(city, sa.func.count(Interest.id))
+        .join(Company, Company.id == Interest.from_company_id)
+        .where(Company.id.in_(members), period.clause(Interest.created_at)),
+    }
+    rows: dict[str, dict] = {}
+    for name, query in figures.items():
+        for place, n in db.session.execute(query.group_by(city)):
+            row = rows.setdefault(place or "", {"city": place or "", "companies": 0, "listings": 0, "interests": 0})
+            row[name] = n
+    return sorted(rows.values(), key=lambda r: (-r["companies"], -r["listings"], r["city"]))
+
+
+# --- 8. HS headings -----------------------------------------------------------------------------------
+
+
+def hs_headings(association_id) -> list[dict]:
+    """Live trade listings of the members by customs heading (ListingHsHeading), offers and requests."""
+    query = (
+        sa.select(ListingHsHeading.heading, Listing.direction, sa.func.count(sa.distinct(Listing.id)))
+        .join(Listing, Listing.id == ListingHsHeading.listing_id)
+        .where(
+            Listing.live_clause(),
+            Listing.type == ListingType.trade,
+            Listing.company_id.in_(member_ids(association_id)),
+        )
+        .group_by(ListingHsHeading.heading, Listing.direction)
+    )
+    rows: dict[str, dict] = {}
+    for heading, direction, n in db.session.execute(query):
+        row = rows.setdefault(heading, {"heading": heading, "offers": 0, "requests": 0})
+        row["offers" if direction is Direction.offer else "requests"] = n
+    return [rows[h] for h in sorted(rows)]
