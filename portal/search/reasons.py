@@ -1,8 +1,9 @@
 """Why a listing or company was suggested, in words in the viewer's language (or English outside a request)."""
 
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale, ngettext
 from flask_babel import gettext as _
 
+from .. import geography
 from ..lists import join_list
 from .concepts import current_vocabulary
 from .profiles import Profile
@@ -58,15 +59,73 @@ def listing_reasons(prof: Profile, cand: dict, facets: dict, as_owner: bool = Fa
     if cand["certifications"]:
         reasons.append(_("They are certified: %(terms)s", terms=labels(cand["certifications"][:3])))
     if cand["city"] and prof.city:
-        if as_owner:
-            reasons.append(_("They are in %(theirs)s; you are in %(yours)s", theirs=cand["city"], yours=prof.city))
-        else:
-            reasons.append(
-                _("They are in %(theirs)s; this listing is from %(yours)s", theirs=cand["city"], yours=prof.city)
-            )
+        reasons.append(_places_sentence(cand["city"], prof.city, as_owner))
     if cand["country"] == prof.country:
         reasons.append(_("Also in your country") if as_owner else _("In the same country as this listing"))
     return reasons
+
+
+def city_name(written: str) -> str:
+    """A company's city in the reader's language when it is a known one, else as the company wrote it."""
+    city = geography.find_city(written)
+    return city.label(_locale()) if city else written
+
+
+def _places_sentence(their_city: str, your_city: str, as_owner: bool) -> str:
+    """Where they are from "you" (or "this listing"): the same city, about how long by road, or both names.
+
+    A road time only within one country (portal.geography says why); across the border, or for a city
+    portal.geography does not know, both cities are named.
+    """
+    theirs, yours = geography.find_city(their_city), geography.find_city(your_city)
+    names = {"theirs": city_name(their_city), "yours": city_name(your_city)}
+    if theirs and yours and theirs.id == yours.id:
+        if as_owner:
+            return _("They are in the same city as you: %(city)s", city=names["yours"])
+        return _("They are in the same city as this listing: %(city)s", city=names["yours"])
+    road = geography.road_time(theirs, yours) if theirs and yours else None
+    if road is None:
+        if as_owner:
+            return _("They are in %(theirs)s; you are in %(yours)s", **names)
+        return _("They are in %(theirs)s; this listing is from %(yours)s", **names)
+    count = format_number(road.amount)  # ngettext's %(num)s is the raw int; num= is taken
+    if road.unit == "under_hour":
+        if as_owner:
+            return _("They are in %(theirs)s, less than an hour by road from you in %(yours)s", **names)
+        return _(
+            "They are in %(theirs)s, less than an hour by road from %(yours)s, where this listing is from", **names
+        )
+    if road.unit == "hours":
+        if as_owner:
+            return ngettext(
+                "They are in %(theirs)s, about %(count)s hour by road from you in %(yours)s",
+                "They are in %(theirs)s, about %(count)s hours by road from you in %(yours)s",
+                road.amount,
+                count=count,
+                **names,
+            )
+        return ngettext(
+            "They are in %(theirs)s, about %(count)s hour by road from %(yours)s, where this listing is from",
+            "They are in %(theirs)s, about %(count)s hours by road from %(yours)s, where this listing is from",
+            road.amount,
+            count=count,
+            **names,
+        )
+    if as_owner:
+        return ngettext(
+            "They are in %(theirs)s, about %(count)s day by road from you in %(yours)s",
+            "They are in %(theirs)s, about %(count)s days by road from you in %(yours)s",
+            road.amount,
+            count=count,
+            **names,
+        )
+    return ngettext(
+        "They are in %(theirs)s, about %(count)s day by road from %(yours)s, where this listing is from",
+        "They are in %(theirs)s, about %(count)s days by road from %(yours)s, where this listing is from",
+        road.amount,
+        count=count,
+        **names,
+    )
 
 
 def _topics_sentence(direction: str, terms: str, as_owner: bool) -> str:
@@ -95,5 +154,5 @@ def company_reasons(prof: Profile, cand: dict, facets: dict) -> list[str]:
     if cand["certifications"]:
         reasons.append(_("Certified: %(terms)s", terms=labels(cand["certifications"][:3])))
     if prof.city and cand["city"]:
-        reasons.append(f"{prof.city} ↔ {cand['city']}")
+        reasons.append(f"{city_name(prof.city)} ↔ {city_name(cand['city'])}")
     return reasons

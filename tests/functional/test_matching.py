@@ -1,7 +1,9 @@
 """Matchmaking through the CLI, the dashboard and the notices, on a real index."""
 
+import html as html_module
 import json
 import random
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -205,3 +207,57 @@ def test_approval_tells_the_owner_about_existing_matches_at_once(client, login, 
         )
         == 1
     )
+
+
+def company_in(city, country="KZ", **over):
+    """A verified company whose city field says `city` (as its members typed it)."""
+    association = "KLA" if country == "KZ" else "PTA"
+    company = factories.make_company(country=country, association=association, verified=True, **over)
+    company.city = city
+    db.session.commit()
+    return company
+
+
+def match_reasons(html: str) -> list[str]:
+    return [html_module.unescape(r) for r in re.findall(r"<li>([^<]*)</li>", html)]
+
+
+def test_a_listings_matches_say_how_long_by_road_a_city_of_the_same_country_is(client_for):
+    almaty = company_in("г. Алматы")
+    owner = factories.make_user(company=almaty, owner=True)
+    request = factories.make_live_listing(almaty, "Wet blue cattle hides wanted", direction="request")
+    factories.make_live_listing(company_in("Qostanay"), "Wet blue cattle hides for sale")
+    own = match_reasons(client_for(owner).get(f"/listings/{request.id}").get_data(as_text=True))
+    assert "They are in Kostanay, about 3 days by road from you in Almaty" in own
+    reader = factories.make_user(company=company_in("Astana"))
+    theirs = match_reasons(client_for(reader).get(f"/listings/{request.id}").get_data(as_text=True))
+    assert "They are in Kostanay, about 3 days by road from Almaty, where this listing is from" in theirs
+
+
+def test_match_reasons_say_hours_for_a_near_city_and_the_same_city_for_one(client_for):
+    lahore = company_in("Lahore", country="PK")
+    owner = factories.make_user(company=lahore, owner=True)
+    request = factories.make_live_listing(lahore, "Wet blue cattle hides wanted", direction="request")
+    factories.make_live_listing(company_in("Kasur, Punjab", country="PK"), "Wet blue cattle hides for sale")
+    factories.make_live_listing(company_in("LAHORE.", country="PK"), "Wet blue cattle hides, chrome tanned")
+    own = match_reasons(client_for(owner).get(f"/listings/{request.id}").get_data(as_text=True))
+    assert "They are in Kasur, about 1 hour by road from you in Lahore" in own
+    assert "They are in the same city as you: Lahore" in own
+
+
+def test_across_the_border_or_for_an_unknown_city_both_cities_are_named_in_the_readers_language(client_for):
+    almaty = company_in("Alma-Ata")
+    owner = factories.make_user(company=almaty, owner=True, locale="ru")
+    request = factories.make_live_listing(almaty, "Wet blue cattle hides wanted", direction="request")
+    factories.make_live_listing(company_in("Korangi, Karachi", country="PK"), "Wet blue cattle hides for sale")
+    factories.make_live_listing(company_in("Baikonur"), "Wet blue cattle hides, chrome tanned")
+    own = match_reasons(client_for(owner).get(f"/listings/{request.id}").get_data(as_text=True))
+    assert "Их город: Карачи; ваш город: Алматы" in own  # no road time across the border
+    assert "Их город: Baikonur; ваш город: Алматы" in own  # unknown: as the company wrote it
+
+
+def test_the_match_command_says_the_road_time_outside_any_request(runner):
+    factories.make_live_listing(company_in("Almaty"), "Wet blue cattle hides wanted", direction="request", ref="alm")
+    factories.make_live_listing(company_in("Kostanay"), "Wet blue cattle hides for sale")
+    (match,) = match_json(runner, "alm")["matches"]
+    assert "They are in Kostanay, about 3 days by road from Almaty, where this listing is from" in match["reasons"]
