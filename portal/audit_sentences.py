@@ -53,6 +53,7 @@ SENTENCES = {
     ),
     "listing.revision_reject": _l("%(actor)s rejected the edit of “%(listing)s” by %(company)s: %(comment)s"),
     "listing.tags": _l("%(actor)s corrected the capabilities of “%(listing)s” by %(company)s"),
+    "listing.hs_headings": _l("%(actor)s corrected the HS headings of “%(listing)s” by %(company)s"),
     "listing.flags_dismiss": _l("%(actor)s dismissed the reports on “%(listing)s” by %(company)s"),
     "listing.interest_closed": _l("%(actor)s (%(company)s) closed “%(listing)s” to new interest"),
     "listing.interest_opened": _l("%(actor)s (%(company)s) opened “%(listing)s” to new interest again"),
@@ -122,6 +123,8 @@ FIELD_LABELS = {
         "anonymous": _l("Anonymous"),
         "interest_deadline": _l("Expressions of interest until"),
         "tags": _l("Capabilities"),
+        "hs_headings": _l("HS headings"),
+        "available_months": _l("Available in these months"),
     },
     "association": {"code": _l("Code"), "name": _l("Name"), "country": _l("Country"), "website": _l("Website")},
     "company": {
@@ -320,10 +323,11 @@ def _changes(entry: AuditLog, context: _Context) -> list[str]:
         return [field_label("company", key) for key in detail.get("changed") or []]
     if entry.action == "association.update":
         return [field_label("association", key) for key in detail]
-    if entry.action == "listing.tags":
+    if entry.action in ("listing.tags", "listing.hs_headings"):
         before, after = set(detail.get("from") or []), set(detail.get("to") or [])
-        added = [term_label(t) for t in sorted(after - before)]
-        removed = [term_label(t) for t in sorted(before - after)]
+        name = term_label if entry.action == "listing.tags" else str  # HS headings are their codes
+        added = [name(t) for t in sorted(after - before)]
+        removed = [name(t) for t in sorted(before - after)]
         return [
             *([_("added: %(terms)s", terms=", ".join(added))] if added else []),
             *([_("removed: %(terms)s", terms=", ".join(removed))] if removed else []),

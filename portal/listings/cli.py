@@ -1,4 +1,4 @@
-"""Listing commands: `flask listings expire` (for cron) and `flask import-data FILE`."""
+"""Listing commands: `flask listings expire` (for cron), `flask listings infer-hs` and `flask import-data FILE`."""
 
 import sys
 from pathlib import Path
@@ -19,6 +19,23 @@ def expire_command():
     expired, reminded = expire_and_remind()
     db.session.commit()
     click.echo(f"{expired} listing(s) expired, {reminded} reminder(s) sent.")
+
+
+@listings_cli.command("infer-hs")
+def infer_hs_command():
+    """Fill in the inferred HS headings of every listing from its concepts (safe to rerun).
+
+    Headings an owner or staff chose are left as they are; listings that are not trade listings lose
+    any heading. Prints how many listings were checked and changed.
+    """
+    from .hs import infer_all
+
+    checked, changed, chosen = infer_all()
+    db.session.commit()
+    click.echo(
+        f"{checked} listing(s) checked: {changed} updated, {chosen} with headings chosen by hand kept, "
+        f"{checked - changed - chosen} unchanged."
+    )
 
 
 @click.command("import-data")

@@ -27,6 +27,7 @@ from ..language import detect_language
 from ..taxonomy import vocabulary
 from ..templating import COUNTRY_NAMES, LANGUAGE_NAMES, current_locale
 from . import details as spec
+from . import hs
 
 TITLE_MAX = 150
 DESCRIPTION_MAX = 4000
@@ -126,6 +127,9 @@ class ListingForm(FormTokenMixin, PortalForm):
     training = FormField(_detail_form("training"), label=spec.TYPE_LABELS["training"])
     joint_venture = FormField(_detail_form("joint_venture"), label=spec.TYPE_LABELS["joint_venture"])
     trade = FormField(_detail_form("trade"), label=spec.TYPE_LABELS["trade"])
+    # Shown in the trade section; top-level fields, because they are rows of their own, not `details`.
+    hs_headings = MultiCheckboxField(_l("HS headings"), choices=[])
+    available_months = MultiCheckboxField(_l("Available in these months"), choices=[], coerce=int)
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Save and submit for review"))
     preview = SubmitField(_l("Preview"))
@@ -133,6 +137,8 @@ class ListingForm(FormTokenMixin, PortalForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.tags.choices = tag_choices()
+        self.hs_headings.choices = hs.choices()
+        self.available_months.choices = hs.month_choices()
 
     @classmethod
     def from_data(cls, data: dict, **kwargs):
@@ -161,11 +167,19 @@ class ListingForm(FormTokenMixin, PortalForm):
                 elif field.required and subfield.data in (None, "") and not subfield.errors:
                     subfield.errors = [_l("Required for this type of listing.")]
             low, high = spec.RANGES.get(type_value, (None, None))
+            if type_value == chosen and type_value == "trade":
+                self._check_months()
             if type_value == chosen and low:
                 lo, hi = sub.form[low].data, sub.form[high].data
                 if lo is not None and hi is not None and lo > hi and not sub.form[high].errors:
                     sub.form[high].errors = [_l("Must not be less than the lower value.")]
+        if chosen != "trade":  # the trade section's fields are ignored, like its details
+            self.hs_headings.errors, self.available_months.errors = [], []
         return not any(self.errors_of(f) for f in self)
+
+    def _check_months(self):
+        if self.available_months.data and self.direction.data != "offer" and not self.available_months.errors:
+            self.available_months.errors = [_l("Supply months are for offers only.")]
 
     @staticmethod
     def errors_of(field):
@@ -190,6 +204,10 @@ class ListingForm(FormTokenMixin, PortalForm):
             "anonymous": bool(self.anonymous.data),
             "interest_deadline": self.interest_deadline.data.isoformat() if self.interest_deadline.data else None,
             "tags": sorted(self.tags.data or []),
+            "hs_headings": sorted(self.hs_headings.data or []) if chosen == "trade" else [],
+            "available_months": sorted(self.available_months.data or [])
+            if chosen == "trade" and self.direction.data == "offer"
+            else [],
         }
 
 

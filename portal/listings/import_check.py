@@ -14,6 +14,7 @@ from ..models.listing import LANGUAGES, Direction, ListingType
 from ..taxonomy import vocabulary
 from ..utils import has_unsafe_chars
 from . import details as detail_spec
+from . import hs
 from .import_read import N_, Problems, merge_problems, parse_jsonl
 
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -108,6 +109,8 @@ def _listing(obj, problems) -> dict:
         "target_countries": [],
         "details": {},
         "tags": None,
+        "hs_headings": None,
+        "available_months": None,
         "interest_deadline": None,
     }
     countries = obj.get("target_countries")
@@ -125,6 +128,7 @@ def _listing(obj, problems) -> dict:
             problems.append(("tags", _("unknown taxonomy terms: %(terms)s", terms=", ".join(unknown))))
         else:
             rec["tags"] = sorted(set(tags))
+    _trade_codes(obj, rec, problems)
     if obj.get("details") is not None:
         found = detail_spec.check(rec["type"], obj["details"], require=False) if rec["type"] else []
         problems.extend((f"details.{key}", problem) for key, problem in found)
@@ -136,6 +140,29 @@ def _listing(obj, problems) -> dict:
         except ValueError:
             problems.append(("interest_deadline", _("must be a date as YYYY-MM-DD")))
     return rec
+
+
+def _trade_codes(obj, rec, problems) -> None:
+    """hs_headings (a trade listing's) and available_months (a trade offer's), both optional lists."""
+    trade = rec["type"] == "trade"
+    codes = obj.get("hs_headings")
+    if codes is not None:
+        if not isinstance(codes, list) or any(not isinstance(c, str) for c in codes):
+            problems.append(("hs_headings", _('must be a list of HS headings such as "4104"')))
+        elif unknown := [c for c in codes if c not in hs.headings()]:
+            problems.append(("hs_headings", _("unknown HS headings: %(codes)s", codes=", ".join(unknown))))
+        elif codes and rec["type"] and not trade:
+            problems.append(("hs_headings", _("only trade listings have HS headings")))
+        else:
+            rec["hs_headings"] = sorted(set(codes))
+    months = obj.get("available_months")
+    if months is not None:
+        if not isinstance(months, list) or any(isinstance(m, bool) or m not in hs.MONTHS for m in months):
+            problems.append(("available_months", _("must be a list of month numbers from 1 to 12")))
+        elif months and rec["type"] and rec["direction"] and not hs.takes_months(rec["type"], rec["direction"]):
+            problems.append(("available_months", _("only trade offers have supply months")))
+        else:
+            rec["available_months"] = sorted(set(months))
 
 
 def chunks(items, size=CHUNK):

@@ -22,6 +22,7 @@ from ..language import detect_language
 from ..models import Association, Company, Listing, ListingStatus, Role, base
 from ..models.company import VerificationStatus
 from ..models.listing import Direction, ListingType
+from . import hs
 from .import_check import IMPORT_STATUSES, chunks, validate_records
 from .import_read import merge_problems, parse_csv, parse_jsonl
 from .lifecycle import transition
@@ -137,6 +138,11 @@ def _write_listing(rec, listing, company, actor):
         if sorted(inferred) != sorted(listing.tag_ids):
             listing.set_tags(inferred, inferred=True)
             changed = True
+    # A chosen heading replaces the inferred ones; without any, they are read from the tags just set.
+    if hs.refresh(listing, rec["hs_headings"]):
+        changed = True
+    if hs.set_months(listing, rec["available_months"] or []):  # left out: none (like target_countries)
+        changed = True
     return listing, changed, created
 
 
@@ -152,7 +158,11 @@ def import_records(records, actor=None, progress=None) -> ImportReport:
         companies.update({c.ref: c for c in db.session.scalars(sa.select(Company).where(Company.ref.in_(chunk)))})
     listings = {}
     for chunk in chunks(r["ref"] for r in records if r["record"] == "listing"):
-        rows = db.session.scalars(sa.select(Listing).where(Listing.ref.in_(chunk)).options(selectinload(Listing.tags)))
+        rows = db.session.scalars(
+            sa.select(Listing)
+            .where(Listing.ref.in_(chunk))
+            .options(selectinload(Listing.tags), selectinload(Listing.hs_headings), selectinload(Listing.months))
+        )
         listings.update({x.ref: x for x in rows})
     with db.session.no_autoflush:  # one flush at the end instead of one per lookup
         for rec in records:

@@ -15,7 +15,7 @@ from ..models import Listing, ListingStatus
 from ..partnerships.panels import interest_box
 from ..permissions import confirmed_required, get_or_404_for, is_member_of, member_required
 from ..utils import paginate
-from . import bp, services
+from . import bp, hs, services
 from .details import display
 from .forms import ActionForm, FlagForm, ListingForm
 from .services import ListingError, NotAllowed
@@ -66,6 +66,8 @@ def render_detail(listing, flag_form, status=200):
         flag_form=flag_form,
         action_form=ActionForm(),
         detail_rows=display(listing.type.value, listing.details),
+        hs_rows=[(h.heading, hs.label(h.heading)) for h in listing.hs_headings],
+        months_text=hs.months_text(hs.month_numbers(listing)),
         revision=listing.pending_revision,
         matches=shown_matches(listing),
         understood=search.understood_concepts(listing) if is_member_of(current_user, listing.company) else None,

@@ -16,6 +16,7 @@ from ..language import detect_language
 from ..models import Company, Listing, ListingFlag, ListingRevision, ListingStatus, ListingType, Role, base
 from ..models.listing import Direction
 from ..permissions import can_moderate, is_member_of
+from . import hs
 from .lifecycle import (
     REMINDER_DAYS,
     STAFF_DECISIONS,
@@ -45,6 +46,8 @@ EDITABLE = (
     "anonymous",
     "interest_deadline",
     "tags",
+    "hs_headings",  # the chosen ones only: inferred headings follow the tags (hs.refresh)
+    "available_months",
 )
 
 
@@ -158,6 +161,8 @@ def snapshot(listing) -> dict:
         "anonymous": bool(listing.anonymous),
         "interest_deadline": listing.interest_deadline.isoformat() if listing.interest_deadline else None,
         "tags": sorted(listing.tag_ids),
+        "hs_headings": hs.chosen(listing),
+        "available_months": hs.month_numbers(listing),
     }
 
 
@@ -183,6 +188,13 @@ def apply_data(listing, data: dict) -> bool:
             changed = True
     if "tags" in data and sorted(data["tags"] or []) != sorted(listing.tag_ids):
         listing.set_tags(data["tags"] or [])
+        changed = True
+    # Data from before headings and months existed (an older revision) has neither key: keep what is there.
+    if hs.refresh(listing, data.get("hs_headings") or [] if "hs_headings" in data else None):
+        changed = True
+    if hs.set_months(
+        listing, data["available_months"] or [] if "available_months" in data else hs.month_numbers(listing)
+    ):
         changed = True
     return changed
 
@@ -258,29 +270,17 @@ def form_data(listing) -> dict:
 
 def revision_changes(listing, revision) -> list[tuple[str, object, object]]:
     current = snapshot(listing)
-    return [(k, current.get(k), revision.data.get(k)) for k in EDITABLE if current.get(k) != revision.data.get(k)]
+    # A revision filed before a field existed does not propose to change it.
+    return [
+        (k, current.get(k), revision.data.get(k))
+        for k in EDITABLE
+        if k in revision.data and current.get(k) != revision.data.get(k)
+    ]
 
 
 def changed_fields(listing, revision) -> list[str]:
     """The names of the fields a pending edit changes, as its audit rows keep them."""
     return [name for name, _old, _new in revision_changes(listing, revision)]
-
-
-def set_tags_by_staff(listing, term_ids, actor) -> None:
-    if not can_moderate(actor, listing):
-        raise NotAllowed(_("Only staff of the company's association can do that."))
-    old = sorted(listing.tag_ids)
-    listing.set_tags(term_ids)
-    if sorted(listing.tag_ids) != old:
-        listing.bump_version()
-    audit.record(
-        actor,
-        "listing.tags",
-        "listing",
-        listing.id,
-        association_id=listing.company.association_id,
-        detail={"from": old, "to": sorted(term_ids)},
-    )
 
 
 # --- flags ----------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Moderation forms: a decision (one or in bulk), resolving reports, correcting tags, the import upload."""
+"""Moderation forms: a decision (one or in bulk), resolving reports, correcting tags and HS headings, the import
+upload."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -80,6 +81,13 @@ class FlagResolutionForm(PortalForm):
 class TagsForm(PortalForm):
     tags = MultiCheckboxField(_l("Capabilities"), choices=[])
     submit = SubmitField(_l("Save capabilities"))
+
+
+class HsHeadingsForm(PortalForm):
+    """Staff's correction of a trade listing's HS headings (choices: listings.hs.choices())."""
+
+    hs_headings = MultiCheckboxField(_l("HS headings"), choices=[])
+    submit = SubmitField(_l("Save HS headings"))
 
 
 class QueueFilterForm(PortalForm):

@@ -1,4 +1,5 @@
-"""Moderation pages: the association's queue, one listing's review, bulk decisions, reports, tags, import."""
+"""Moderation pages: the association's queue, one listing's review, bulk decisions, reports, tags and HS
+headings, import."""
 
 import io
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit_sentences import describe, field_label
 from ..extensions import db
-from ..listings import services
+from ..listings import corrections, hs, services
 from ..listings.details import display
 from ..listings.forms import tag_choices
 from ..listings.importer import import_csv, import_jsonl
@@ -21,7 +22,15 @@ from ..permissions import can_moderate, roles_required, staff_required
 from ..utils import is_safe_next, paginate
 from . import bp
 from .clauses import queue_clause
-from .forms import BulkDecisionForm, DecisionForm, FlagResolutionForm, ImportForm, QueueFilterForm, TagsForm
+from .forms import (
+    BulkDecisionForm,
+    DecisionForm,
+    FlagResolutionForm,
+    HsHeadingsForm,
+    ImportForm,
+    QueueFilterForm,
+    TagsForm,
+)
 
 S = ListingStatus
 staff_or_admin = roles_required(Role.staff, Role.admin)
@@ -157,7 +166,7 @@ def review(listing_id):
     return render_review(listing)
 
 
-def render_review(listing, decision_form=None, flag_form=None, tags_form=None, status=200):
+def render_review(listing, decision_form=None, flag_form=None, tags_form=None, hs_form=None, status=200):
     revision = listing.pending_revision
     decision_form = decision_form or DecisionForm(formdata=None)
     if decision_form.version.data is None:  # this page shows the current text: decide on it
@@ -165,6 +174,9 @@ def render_review(listing, decision_form=None, flag_form=None, tags_form=None, s
     if tags_form is None:
         tags_form = TagsForm(formdata=None, data={"tags": listing.tag_ids})
         tags_form.tags.choices = tag_choices()
+    if hs_form is None:
+        hs_form = HsHeadingsForm(formdata=None, data={"hs_headings": [h.heading for h in listing.hs_headings]})
+        hs_form.hs_headings.choices = hs.choices()
     history = db.session.scalars(
         sa.select(AuditLog)
         .where(AuditLog.object_type == "listing", AuditLog.object_id == listing.id)
@@ -182,6 +194,10 @@ def render_review(listing, decision_form=None, flag_form=None, tags_form=None, s
         decision_form=decision_form,
         flag_form=flag_form or FlagResolutionForm(formdata=None),
         tags_form=tags_form,
+        hs_form=hs_form,
+        hs_rows=[(h.heading, hs.label(h.heading)) for h in listing.hs_headings],
+        hs_inferred=any(h.inferred for h in listing.hs_headings),
+        months_text=hs.months_text(hs.month_numbers(listing)),
         detail_rows=display(listing.type.value, listing.details),
         may_decide=can_moderate(current_user, listing),
     ), status
@@ -245,9 +261,29 @@ def tags(listing_id):
     form.tags.choices = tag_choices()
     if not form.validate_on_submit():
         return render_review(listing, tags_form=form, status=400)
-    services.set_tags_by_staff(listing, form.tags.data or [], current_user)
+    corrections.set_tags_by_staff(listing, form.tags.data or [], current_user)
     db.session.commit()
     flash(_("Capabilities saved."), "success")
+    return redirect(url_for(".review", listing_id=listing.id))
+
+
+@bp.route("/listings/<int:listing_id>/hs", methods=["POST"])
+@staff_required
+def hs_headings(listing_id):
+    listing = moderated_listing(listing_id)
+    form = HsHeadingsForm()
+    form.hs_headings.choices = hs.choices()
+    if not form.validate_on_submit():
+        return render_review(listing, hs_form=form, status=400)
+    try:
+        corrections.set_hs_by_staff(listing, form.hs_headings.data or [], current_user)
+    except NotAllowed:
+        abort(404)
+    except ListingError as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for(".review", listing_id=listing.id))
+    db.session.commit()
+    flash(_("HS headings saved."), "success")
     return redirect(url_for(".review", listing_id=listing.id))
 
 

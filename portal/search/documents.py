@@ -21,6 +21,7 @@ from ..language import detect_language
 from ..models import Association, Certification, Company, CompanyCapability, Listing, ListingTag
 from ..models.base import utcnow
 from ..models.company import VerificationStatus
+from ..models.listing import ListingHsHeading
 from .analysis import Body
 from .concepts import current_vocabulary, load_vocabulary, matcher
 from .schema import FAR_FUTURE, sort_number
@@ -178,9 +179,25 @@ def listing_documents(conn, ids=None, vocab=None, batch: int = BATCH, part: tupl
             .order_by(ListingTag.term_id)
         ):
             tags[lid].append((term, bool(inferred)))
+        headings = listing_headings(conn, listing_ids)
         caps, certs = company_extras(conn, {r.company_id for r in rows})
         for r in rows:
-            yield listing_key(r.id), listing_document(r, tags[r.id], caps[r.company_id], certs[r.company_id], vocab)
+            yield (
+                listing_key(r.id),
+                listing_document(r, tags[r.id], caps[r.company_id], certs[r.company_id], vocab, headings[r.id]),
+            )
+
+
+def listing_headings(conn, listing_ids) -> dict:
+    """listing id -> its HS headings, sorted (chosen or inferred alike: both describe the listing)."""
+    found = defaultdict(list)
+    for lid, heading in conn.execute(
+        sa.select(ListingHsHeading.listing_id, ListingHsHeading.heading)
+        .where(ListingHsHeading.listing_id.in_(list(listing_ids)))
+        .order_by(ListingHsHeading.heading)
+    ):
+        found[lid].append(heading)
+    return found
 
 
 def facet_terms(**values) -> str:
@@ -198,7 +215,7 @@ def finish(doc: dict) -> dict:
     return doc
 
 
-def listing_document(r, tags, capabilities, certifications, vocab=None) -> dict:
+def listing_document(r, tags, capabilities, certifications, vocab=None, hs_headings=()) -> dict:
     text = r.description or ""
     language = r.language or detect_language(f"{r.title} {r.summary} {text}")
     # An anonymous listing must not be findable by its company's name, nor placed by its city, nor
@@ -229,6 +246,7 @@ def listing_document(r, tags, capabilities, certifications, vocab=None) -> dict:
                 verified=int(verified),
                 company=r.company_id,
                 certification=certifications,
+                hs=list(hs_headings),
                 expiry=expires.strftime("%Y%m%d"),
                 published=(r.published_at or datetime(2000, 1, 1)).strftime("%Y%m%d"),
                 deadline=r.interest_deadline.strftime("%Y%m%d") if r.interest_deadline else None,
@@ -257,6 +275,9 @@ def listing_document(r, tags, capabilities, certifications, vocab=None) -> dict:
                 "verified": verified,
                 "has_capacity": has_capacity,
                 "expires": expires,
+                # Only when there are any: a listing without headings keeps the fingerprint it had
+                # before headings existed, so an older index still passes `search check`.
+                **({"hs_headings": list(hs_headings)} if hs_headings else {}),
             },
         }
     )

@@ -50,8 +50,8 @@ log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 200
 CONCEPT_BOOST = 1.5
 # Facets shown on the search page, by their name in the URL. "capability" reads the concepts field;
-# the others are "name:value" terms of the facet field.
-FACETS = ("type", "direction", "country", "association", "capability", "certification")
+# the others are "name:value" terms of the facet field ("hs": a trade listing's HS headings, "hs:4104").
+FACETS = ("type", "direction", "country", "association", "capability", "hs", "certification")
 SORTS = ("relevance", "newest", "deadline")
 
 

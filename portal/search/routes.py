@@ -15,6 +15,17 @@ from .query import search as run_search
 bp = Blueprint("search", __name__)
 
 
+def hs_table():
+    """The HS headings' table; it lives with the listings, which import this package, so it is read late."""
+    from ..listings import hs
+
+    return hs
+
+
+def hs_label(value: str) -> str:
+    return f"{value} · {hs_table().label(value)}"
+
+
 def known_values(name: str, value: str) -> bool:
     """Whether a facet value from the URL names something real; others are ignored, not matched."""
     if name == "type":
@@ -23,6 +34,8 @@ def known_values(name: str, value: str) -> bool:
         return value in Direction.__members__
     if name == "country":
         return value in COUNTRIES
+    if name == "hs":
+        return value in hs_table().headings()
     if name in ("capability", "certification"):
         term = vocabulary().terms.get(value)
         return term is not None and (name == "capability") != (term.facet == "cert")
@@ -92,6 +105,7 @@ def results_page():
         result=result,
         filters=filters,
         facet_url=facet_url,
+        hs_label=hs_label,
         kind_url=kind_url,
         sort_url=sort_url,
         sort=sort,

@@ -25,6 +25,7 @@ from config import env
 
 from ..extensions import db
 from ..models import Certification, Company, CompanyCapability, Listing, ListingTag, TaxonomyTerm
+from ..models.listing import ListingHsHeading
 from . import journal_tables
 from .writing import DEFAULT_LOCK_TIMEOUT
 
@@ -47,7 +48,7 @@ def record(session, obj, deleted: bool = False) -> None:
     changes = _changes(session)
     if isinstance(obj, Listing):
         changes["listing"].add(obj.id)
-    elif isinstance(obj, ListingTag):
+    elif isinstance(obj, ListingTag | ListingHsHeading):
         changes["listing"].add(obj.listing_id)
     elif isinstance(obj, Company):
         changes["company"].add(obj.id)
@@ -61,7 +62,7 @@ def record(session, obj, deleted: bool = False) -> None:
         changes["taxonomy"] = True
 
 
-TRACKED = (Listing, ListingTag, Company, CompanyCapability, Certification, TaxonomyTerm)
+TRACKED = (Listing, ListingTag, ListingHsHeading, Company, CompanyCapability, Certification, TaxonomyTerm)
 
 
 def after_flush(session, _flush_context) -> None:
