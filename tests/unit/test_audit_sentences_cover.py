@@ -71,4 +71,4 @@ def test_the_scan_finds_the_actions_it_should():
 
 def test_every_recorded_action_has_its_own_sentence():
     missing = {action: where for action, where in recorded_actions().items() if action not in SENTENCES}
-    assert not missing, f"actions without a sentence in portal/audit_sentences.py: {missing}"
+    assert not missing, f"actions without a sentence in portal/audit_sentences/sentences.py: {missing}"

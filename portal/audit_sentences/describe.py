@@ -1,4 +1,4 @@
-"""Audit rows as sentences in the reader's language: who did what to which listing or company, with links.
+"""Audit rows as sentences: who did what to which listing or company, with links.
 
 `describe(entries)` is the one place that turns `AuditLog` rows into text for a page (the staff and admin
 audit log, a company's and a listing's history). Every value is escaped: the sentence is a translated
@@ -11,12 +11,11 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import format_currency
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from .extensions import db
-from .models import (
+from ..extensions import db
+from ..models import (
     Association,
     AuditLog,
     Company,
@@ -28,138 +27,8 @@ from .models import (
     Outcome,
     User,
 )
-from .templating import bdi, term_label
-
-# One sentence per action. Placeholders: actor, listing (a linked, quoted title inside the msgid's own
-# quotes), company (linked; for interests and outcomes the actor's), partner (the other company), outcome
-# (kind and value), comment, user, association, term, version, action, object. Unused ones are ignored.
-# tests/unit/test_audit_sentences_cover.py fails when an action recorded anywhere has no sentence here.
-SENTENCES = {
-    "listing.create": _l("%(actor)s (%(company)s) created the listing “%(listing)s”"),
-    "listing.submit": _l("%(actor)s (%(company)s) submitted “%(listing)s” for review"),
-    "listing.resubmit": _l("%(actor)s (%(company)s) changed “%(listing)s” while it waited for review"),
-    "listing.approve": _l("%(actor)s approved “%(listing)s” by %(company)s"),
-    "listing.request_changes": _l("%(actor)s asked %(company)s for changes to “%(listing)s”: %(comment)s"),
-    "listing.reject": _l("%(actor)s rejected “%(listing)s” by %(company)s: %(comment)s"),
-    "listing.unpublish": _l("%(actor)s took “%(listing)s” by %(company)s offline: %(comment)s"),
-    "listing.withdraw": _l("%(actor)s (%(company)s) withdrew “%(listing)s”"),
-    "listing.fulfil": _l("%(actor)s (%(company)s) marked “%(listing)s” as fulfilled"),
-    "listing.renew": _l("%(actor)s (%(company)s) renewed “%(listing)s”"),
-    "listing.expire": _l("“%(listing)s” by %(company)s expired"),
-    "listing.revision_submit": _l("%(actor)s (%(company)s) proposed an edit of “%(listing)s”"),
-    "listing.revision_approve": _l("%(actor)s approved the edit of “%(listing)s” by %(company)s"),
-    "listing.revision_request_changes": _l(
-        "%(actor)s asked %(company)s for changes to the edit of “%(listing)s”: %(comment)s"
-    ),
-    "listing.revision_reject": _l("%(actor)s rejected the edit of “%(listing)s” by %(company)s: %(comment)s"),
-    "listing.tags": _l("%(actor)s corrected the capabilities of “%(listing)s” by %(company)s"),
-    "listing.hs_headings": _l("%(actor)s corrected the HS headings of “%(listing)s” by %(company)s"),
-    "listing.flags_dismiss": _l("%(actor)s dismissed the reports on “%(listing)s” by %(company)s"),
-    "listing.interest_closed": _l("%(actor)s (%(company)s) closed “%(listing)s” to new interest"),
-    "listing.interest_opened": _l("%(actor)s (%(company)s) opened “%(listing)s” to new interest again"),
-    "company.create": _l("%(actor)s registered %(company)s"),
-    "company.update": _l("%(actor)s edited the profile of %(company)s"),
-    "company.resubmit": _l("%(actor)s edited the profile of %(company)s and asked for verification again"),
-    "company.verify": _l("%(actor)s verified %(company)s"),
-    "company.reject": _l("%(actor)s rejected %(company)s: %(comment)s"),
-    "company.revoke": _l("%(actor)s revoked the verification of %(company)s: %(comment)s"),
-    "company.logo": _l("%(actor)s changed the logo of %(company)s"),
-    "company.logo_remove": _l("%(actor)s removed the logo of %(company)s"),
-    "staff.create": _l("%(actor)s created a staff account for %(user)s"),
-    "user.deactivate": _l("%(actor)s deactivated the account of %(user)s"),
-    "user.reactivate": _l("%(actor)s reactivated the account of %(user)s"),
-    "user.password_link": _l("%(actor)s sent a password link to %(user)s"),
-    "association.create": _l("%(actor)s created the association %(association)s"),
-    "association.update": _l("%(actor)s changed the association %(association)s"),
-    "listing.import_draft": _l("%(actor)s imported “%(listing)s” by %(company)s as a draft"),
-    "listing.import_submitted": _l("%(actor)s imported “%(listing)s” by %(company)s for review"),
-    "listing.import_published": _l("%(actor)s imported “%(listing)s” by %(company)s, published"),
-    "import": _l("%(actor)s imported a file of companies and listings"),
-    "company.invite": _l("%(actor)s invited %(user)s to join %(company)s"),
-    "company.invite_revoke": _l("%(actor)s withdrew the invitation of %(user)s to join %(company)s"),
-    "company.join": _l("%(actor)s joined %(company)s through an invitation"),
-    "company.colleague_remove": _l("%(actor)s removed %(user)s from %(company)s"),
-    "interest.express": _l("%(actor)s (%(company)s) expressed interest in “%(listing)s”"),
-    "interest.accepted": _l("%(actor)s (%(company)s) accepted the interest of %(partner)s in “%(listing)s”"),
-    "interest.declined": _l(
-        "%(actor)s (%(company)s) declined the interest of %(partner)s in “%(listing)s”: %(comment)s"
-    ),
-    "interest.withdraw": _l("%(actor)s (%(company)s) withdrew their interest in “%(listing)s”"),
-    "outcome.record": _l("%(actor)s (%(company)s) recorded an outcome with %(partner)s: %(outcome)s"),
-    "outcome.confirm": _l("%(actor)s (%(company)s) confirmed the outcome recorded by %(partner)s: %(outcome)s"),
-    "outcome.dispute": _l(
-        "%(actor)s (%(company)s) disputed the outcome recorded by %(partner)s: %(outcome)s; reason: %(comment)s"
-    ),
-    "taxonomy.create": _l("%(actor)s added the term %(term)s to the taxonomy"),
-    "taxonomy.update": _l("%(actor)s changed the labels or synonyms of the term %(term)s"),
-    "user.accept_terms": _l("%(actor)s accepted the Terms and Privacy policy of %(version)s"),
-}
-FALLBACK = _l("%(actor)s: %(action)s, %(object)s")
-
-
-class _Blanks(dict):
-    def __missing__(self, key):
-        return "…"
-
-
-def action_label(action: str) -> str:
-    """An action as the audit filter lists it: its sentence with "…" for every name, so the list reads in
-    the reader's language ("… approved “…” by …") with no second set of labels to translate."""
-    sentence = SENTENCES.get(action)
-    return str(sentence) % _Blanks() if sentence is not None else action
-
-
-# The edited fields in the reader's language (the labels of the forms that edit them).
-FIELD_LABELS = {
-    "listing": {
-        "direction": _l("Offer or request"),
-        "type": _l("Type"),
-        "title": _l("Title"),
-        "summary": _l("Summary"),
-        "description": _l("Description"),
-        "language": _l("Language of the text"),
-        "target_countries": _l("Target countries"),
-        "details": _l("Details"),
-        "anonymous": _l("Anonymous"),
-        "interest_deadline": _l("Expressions of interest until"),
-        "tags": _l("Capabilities"),
-        "hs_headings": _l("HS headings"),
-        "available_months": _l("Available in these months"),
-    },
-    "association": {"code": _l("Code"), "name": _l("Name"), "country": _l("Country"), "website": _l("Website")},
-    "company": {
-        "name": _l("Legal name"),
-        "country": _l("Country"),
-        "city": _l("City or region"),
-        "association": _l("Association"),
-        "membership_no": _l("Membership number"),
-        "description": _l("About the company"),
-        "website": _l("Website"),
-        "phone": _l("Phone"),
-        "year_founded": _l("Year founded"),
-        "employees_range": _l("Employees"),
-        "languages": _l("Languages you do business in"),
-        "capacity_amount": _l("Production capacity"),
-        "capacity_unit": _l("Unit"),
-        "hs_codes": _l("Products you trade (HS chapters)"),
-        "capabilities": _l("Capabilities"),
-        "certifications": _l("Certifications"),
-    },
-}
-REVISION_ACTIONS = frozenset(
-    {
-        "listing.revision_submit",
-        "listing.revision_approve",
-        "listing.revision_request_changes",
-        "listing.revision_reject",
-    }
-)
-
-
-def field_label(object_type: str, key: str) -> str:
-    """A field's label in the reader's language; an unknown key as it is."""
-    label = FIELD_LABELS.get(object_type, {}).get(key)
-    return str(label) if label is not None else key
+from ..templating import bdi, term_label
+from .sentences import FALLBACK, FIELD_LABELS, REVISION_ACTIONS, SENTENCES, field_label
 
 
 @dataclass
@@ -232,11 +101,11 @@ def _line(entry: AuditLog, context: _Context) -> AuditLine:
         "listing": "",
         "company": "",
         "user": "",
-        "association": "",
         "partner": "",
         "outcome": "",
         "term": bdi(term_label((entry.detail or {}).get("term") or "")),
         "version": bdi((entry.detail or {}).get("version") or "—"),
+        **_detail_values(entry.detail or {}),
     }
     detail = entry.detail or {}
     actor_company = context.companies.get(entry.actor.company_id) if entry.actor is not None else None
@@ -274,6 +143,25 @@ def _line(entry: AuditLog, context: _Context) -> AuditLine:
     )
 
 
+def _detail_values(detail: dict) -> dict:
+    """What the insight actions note in their details: a trade figure's year, flow and value, an export's
+    format and period (and association: none means all of them), an API token's name and prefix."""
+    value = detail.get("value_usd")
+    figure = " · ".join(
+        str(part)
+        for part in (detail.get("year"), detail.get("flow"), format_currency(value, "USD") if value else None)
+        if part
+    )
+    export = " · ".join(str(part) for part in (str(detail.get("format", "")).upper(), detail.get("period")) if part)
+    token = " ".join(str(part) for part in (detail.get("name"), detail.get("prefix")) if part)
+    return {
+        "figure": bdi(figure or "—"),
+        "export": bdi(export or "—"),
+        "token": bdi(token or "—"),
+        "association": bdi(detail.get("association") or _("all associations")),
+    }
+
+
 def _interest_values(values: dict, interest, actor_company) -> None:
     """The listing, the actor's company and the other side of an interest. Staff may open listings and
     company profiles; nothing here leads into the two companies' conversation."""
@@ -287,7 +175,7 @@ def _interest_values(values: dict, interest, actor_company) -> None:
 
 def _outcome_values(values: dict, outcome, actor_company) -> None:
     """The outcome's kind and value, the actor's company and the other party of the conversation."""
-    from .partnerships.services.outcomes import outcome_label
+    from ..partnerships.services.outcomes import outcome_label
 
     values["company"] = _company(actor_company, None)
     if outcome is None:
@@ -353,7 +241,7 @@ def _changes(entry: AuditLog, context: _Context) -> list[str]:
 def _before(listing, revision) -> dict | None:
     """What the listing said before this edit: the last approved edit before it, or the listing as it is
     when no edit has been approved since the listing went online; None when that is no longer known."""
-    from .listings.services import snapshot
+    from ..listings.services import snapshot
 
     approved = [r for r in listing.revisions if r.status is ListingStatus.published]
     earlier = [r for r in approved if r.id < revision.id]
