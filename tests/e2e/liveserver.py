@@ -174,3 +174,12 @@ def log_out(page) -> None:
     open_menu(page, "user")
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_text("You are logged out.")).to_be_visible()
+
+
+def choose_language(page, code):
+    """The portal's own switch (POST /auth/language with the page's CSRF token); on an account it is saved,
+    and a logged-in user's saved language wins over the session and the browser's."""
+    page.goto("/dashboard" if page.context.cookies() else "/")
+    token = page.locator("input[name=csrf_token]").first.input_value()
+    response = page.context.request.post("/auth/language", form={"code": code, "csrf_token": token, "next": "/"})
+    assert response.ok, f"language switch to {code}: {response.status}"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ARTIFACTS
-from .liveserver import DEMO_PASSWORD
+from .liveserver import DEMO_PASSWORD, choose_language
 
 pytestmark = [
     pytest.mark.e2e,
@@ -127,6 +127,7 @@ def journey_pages(journey: str, live_server) -> dict[str, str]:
             "moderation": "/staff/listings/",
             "moderation-review": f"/staff/listings/{listing('demo-l13')}",  # submitted, PTA
             "audit": "/staff/audit",
+            "insight": "/insight/",
         }
     return {
         "admin": "/admin/",
@@ -134,6 +135,7 @@ def journey_pages(journey: str, live_server) -> dict[str, str]:
         "associations": "/admin/associations",
         "taxonomy": "/admin/taxonomy",
         "import": "/staff/import",
+        "insight-side-by-side": "/insight/",
     }
 
 
@@ -164,15 +166,6 @@ def logged_in_state(browser, live_server, email):
     state = context.storage_state()
     context.close()
     return state
-
-
-def choose_language(page, code):
-    """The portal's own switch (POST /auth/language with the page's CSRF token); on an account it is saved,
-    and a logged-in user's saved language wins over the session and the browser's."""
-    page.goto("/dashboard" if page.context.cookies() else "/")
-    token = page.locator("input[name=csrf_token]").first.input_value()
-    response = page.context.request.post("/auth/language", form={"code": code, "csrf_token": token, "next": "/"})
-    assert response.ok, f"language switch to {code}: {response.status}"
 
 
 @dataclass
