@@ -130,6 +130,8 @@ class Config:
     RATELIMIT_SAVED_SEARCH_ACCOUNT = FromEnv("RATELIMIT_SAVED_SEARCH_ACCOUNT", "20/day")
     RATELIMIT_SEARCH_ADDRESS = FromEnv("RATELIMIT_SEARCH_ADDRESS", "60/minute")
     RATELIMIT_SEARCH_ACCOUNT = FromEnv("RATELIMIT_SEARCH_ACCOUNT", "120/minute")
+    RATELIMIT_EXPORT_ADDRESS = FromEnv("RATELIMIT_EXPORT_ADDRESS", "120/hour")  # the dashboard's CSV and XLSX files
+    RATELIMIT_EXPORT_ACCOUNT = FromEnv("RATELIMIT_EXPORT_ACCOUNT", "60/hour")
     TOKEN_MAX_AGE_SECONDS = FromEnv("TOKEN_MAX_AGE_SECONDS", 24 * 3600, int)
     PAGE_SIZE = FromEnv("PAGE_SIZE", 20, int)
     # Logs and metrics (portal/observability.py). LOG_FORMAT: "json" (one object a line) or "text".

@@ -120,7 +120,11 @@ def select_timezone():
 
 
 def configure_database(app):
-    """SQLite: WAL so readers never block the writer, and a busy timeout so writers wait for each other."""
+    """SQLite: WAL so readers never block the writer, and a busy timeout so writers wait for each other.
+
+    PostgreSQL: no JIT compilation. The portal's queries are short; the planner's cost estimates of the
+    dashboard's aggregates made it compile them, which took longer than running them (1.3 s against 45 ms
+    for the moderation queue's count at 100,000 listings: bench/insight_speed.py)."""
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
@@ -133,6 +137,14 @@ def configure_database(app):
                 cur.execute("PRAGMA busy_timeout=10000")
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.close()
+
+        elif engine.dialect.name == "postgresql":
+
+            @sa.event.listens_for(engine, "connect")
+            def _postgresql_settings(dbapi_conn, _record):
+                with dbapi_conn.cursor() as cur:
+                    cur.execute("SET jit = off")
+                dbapi_conn.commit()  # end the transaction the SET opened; the setting lasts for the session
 
 
 def register_blueprints(app):
@@ -166,6 +178,9 @@ def register_blueprints(app):
     from .insight import bp as insight_bp
 
     app.register_blueprint(insight_bp)  # its pages name their own paths: /insight/..., /scoreboard, /supply-calendar
+    from . import api
+
+    api.init_app(app)  # the JSON API at /api/v1 (flask-smorest), its spec and docs: portal/api/__init__.py
 
 
 def register_errorhandlers(app):

@@ -1,13 +1,15 @@
-"""Demo data: both associations, their staff, an admin and a dozen realistic member companies."""
+"""Demo data: both associations, their staff, an admin, a dozen realistic member companies, their listings
+and (`demo_history`) a short partnership history between them."""
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from .auth.services import accept_terms, create_user, normalize_email
+from .demo_history import seed_history
 from .extensions import db
 from .main.pages import current_terms_version
 from .models import AlertFrequency, Association, Certification, Company, Role, SavedSearch, User
@@ -40,7 +42,8 @@ class SeedReport:
     """What seed-demo made this time (a second run makes nothing) and the logins to print."""
 
     logins: list[tuple[str, str]] = field(default_factory=list)
-    created: Counter = field(default_factory=Counter)  # "accounts", "companies", "listings", "saved search(es)"
+    # "accounts", "companies", "listings", "saved search(es)", "partnership stories"
+    created: Counter = field(default_factory=Counter)
 
 
 # (slug, name, country, city, association, membership no, employees, capacity, unit, capabilities, certs, description)
@@ -337,7 +340,11 @@ def seed_demo() -> SeedReport:
                 if slug in ("sialkot-machinery", "kazchem")
                 else VerificationStatus.verified,
             )
-            company.verified_at = utcnow() if company.status is VerificationStatus.verified else None
+            if company.status is VerificationStatus.verified:
+                # Members for some months, so the partnership history (demo_history) comes after they joined;
+                # the two waiting for verification registered just now.
+                company.created_at = utcnow() - timedelta(days=180 - 5 * index)
+                company.verified_at = company.created_at + timedelta(days=2)
             company.set_capabilities(caps)
             company.certifications = [Certification(term_id=t, level=lvl, expires_on=exp) for t, lvl, exp in certs]
             db.session.add(company)
@@ -349,6 +356,7 @@ def seed_demo() -> SeedReport:
     created["saved search(es)"] += ensure_demo_alert()
     db.session.commit()
     created["listings"] += import_demo_listings()
+    created["partnership stories"] += seed_history()
     return report
 
 

@@ -38,6 +38,7 @@ ACTIONS = (
     "flag",
     "saved_search",
     "search",
+    "export",
 )
 PRUNE_ONE_IN = 50  # one hit in this many also deletes long-expired counters
 

@@ -1,8 +1,8 @@
-"""Small helpers shared by blueprints: safe redirects, token hashing, one-line text, pagination."""
+"""Small helpers shared by blueprints: safe redirects, token hashing, one-line text, pagination, downloads."""
 
 import hashlib
 import unicodedata
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from flask import abort, current_app, redirect, request, url_for
 
@@ -94,3 +94,14 @@ def is_safe_web_url(url: str, max_length: int = 500) -> bool:
     except ValueError:  # e.g. an invalid IPv6 literal
         return False
     return parts.scheme.lower() in ("http", "https") and bool(hostname) and "@" not in parts.netloc
+
+
+def as_download(response, filename: str):
+    """Private file headers: saved, never rendered or sniffed by the browser, never cached on the way."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -193,3 +193,12 @@ def make_listing(
     db.session.add(listing)
     db.session.commit()
     return listing
+
+
+def make_api_token(user, scope="read", name="Test script"):
+    """A personal access token for the JSON API, made by the same service as Settings; returns its secret."""
+    from portal.api.tokens import create_token
+
+    _token, secret = create_token(user, name, scope)
+    db.session.commit()
+    return secret

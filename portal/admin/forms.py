@@ -1,16 +1,28 @@
-"""Admin forms: associations, staff accounts, the user filter and taxonomy terms."""
+"""Admin forms: associations, staff accounts, the user filter, taxonomy terms and official trade figures."""
 
 import re
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField, URLField
-from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField, URLField
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..extensions import db
 from ..forms import PortalForm
 from ..models import Association, User
+from ..models.base import utcnow
 from ..taxonomy import LANGS, vocabulary
+from ..utils import is_safe_web_url
 
 
 def strip(value):
@@ -166,3 +178,45 @@ class TermForm(TermEditForm):
     def validate_id(self, field):
         if field.data in vocabulary().terms:
             raise ValidationError(_l("A term with this id already exists."))
+
+
+class TradeFigureForm(PortalForm):
+    """An official bilateral trade figure for the scoreboard; it replaces the shipped file's for its year and flow."""
+
+    year = IntegerField(_l("Year"), validators=[InputRequired(message=_l("Give the year."))])
+    flow = SelectField(_l("Flow"), validators=[InputRequired()])
+    value_usd = IntegerField(
+        _l("Value in USD"),
+        validators=[
+            InputRequired(message=_l("Give the value in whole US dollars.")),
+            NumberRange(min=0, max=10**13, message=_l("The value cannot be negative.")),
+        ],
+    )
+    months = IntegerField(
+        _l("Months of the year covered"),
+        default=12,
+        validators=[
+            InputRequired(message=_l("Give how many months the figure covers.")),
+            NumberRange(min=1, max=12, message=_l("Give a number of months from 1 to 12.")),
+        ],
+    )
+    source = StringField(
+        _l("Source"), validators=[DataRequired(message=_l("Name the source.")), Length(max=300)], filters=[strip]
+    )
+    source_url = URLField(
+        _l("Address of the source (optional)"), validators=[Optional(), Length(max=500)], filters=[strip]
+    )
+    submit = SubmitField(_l("Save figure"))
+
+    def __init__(self, *args, flows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.flow.choices = list(flows)
+
+    def validate_year(self, field):
+        last = utcnow().year + 1
+        if field.data is not None and not 2000 <= field.data <= last:
+            raise ValidationError(_l("Give a year from 2000 to %(last)s.", last=last))
+
+    def validate_source_url(self, field):
+        if field.data and not is_safe_web_url(field.data):
+            raise ValidationError(_l("Enter a full link starting with https:// or http://, without spaces."))

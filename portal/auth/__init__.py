@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import consent, routes  # noqa: E402,F401
+from . import consent, routes, tokens  # noqa: E402,F401
 
 # The one place the Terms gate is hooked in: app-wide, for every blueprint's routes (see its docstring).
 bp.before_app_request(consent.require_current_terms)

@@ -34,7 +34,6 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import (
@@ -58,6 +57,9 @@ from ..models import (
 from ..models.company import VerificationStatus
 from ..moderation.clauses import waiting_clause
 from .market import cities, hs_headings, member_ids, member_listing_ids, supply_demand  # noqa: F401 - the API
+from .market import month_key as _month_key
+from .market import seconds_between as _seconds
+from .market import unindexed as _unindexed
 
 MEMBER_STATUSES = ("verified", "unverified", "rejected", "revoked")
 MAX_MONTHS = 36  # "all time" shows the last three years month by month
@@ -104,6 +106,36 @@ def _month_starts(start: datetime, end: datetime) -> list[date]:
     return months[-MAX_MONTHS:]
 
 
+def _status_changes(association_id, end: datetime):
+    """SQL rows (month, status, before, n): how many member companies went from status `before` (None: they
+    were created) to `status` in each "YYYY-MM", from their creation and decision rows before `end`.
+
+    A company enters at its creation: unverified if it has any decision row at all, else in its current
+    status (imported or seeded as verified); each decision row then moves it from the status the row
+    before left it in (LAG over its rows in id order, the order they were written) to the row's status."""
+    members = _member_ids(association_id).where(Company.created_at < end)
+    decisions = sa.and_(AuditLog.object_type == "company", AuditLog.action.in_(_DECISION_STATUS))
+    decided = sa.select(AuditLog.object_id).where(decisions)
+    entered = sa.select(
+        Company.id.label("company_id"),
+        Company.created_at.label("at"),
+        sa.literal(0).label("seq"),
+        sa.case((Company.id.in_(decided), "unverified"), else_=sa.cast(Company.status, sa.String)).label("status"),
+    ).where(Company.id.in_(members))
+    moved = sa.select(
+        AuditLog.object_id,
+        AuditLog.at,
+        AuditLog.id,
+        sa.case(*((AuditLog.action == action, status) for action, status in _DECISION_STATUS.items())),
+    ).where(decisions, AuditLog.object_id.in_(members), AuditLog.at < end)
+    events = sa.union_all(entered, moved).subquery()
+    before = sa.func.lag(events.c.status).over(partition_by=events.c.company_id, order_by=events.c.seq)
+    steps = sa.select(_month_key(events.c.at).label("month"), events.c.status, before.label("before")).subquery()
+    return sa.select(steps.c.month, steps.c.status, steps.c.before, sa.func.count()).group_by(
+        steps.c.month, steps.c.status, steps.c.before
+    )
+
+
 def membership(association_id, period, now=None) -> list[dict]:
     """Members by status at the end of each month of the period (the last month: at the period's end).
 
@@ -111,44 +143,25 @@ def membership(association_id, period, now=None) -> list[dict]:
     company created before T is in the status its latest company.verify / reject / revoke / resubmit row
     before T left it in (revoke: "revoked", a rejection after a verification); with none before T it was
     unverified, unless it never had one at all (imported or seeded as verified): then its current status.
-    One GROUP BY query per month."""
+    One query of the status changes by month (`_status_changes`), summed up month by month here: a query
+    per month re-read the whole audit log up to 36 times."""
     first = period.start or db.session.scalar(
         sa.select(sa.func.min(Company.created_at)).where(Company.id.in_(_member_ids(association_id)))
     )
     if first is None:
         return []
-    decisions = sa.and_(AuditLog.object_type == "company", AuditLog.action.in_(_DECISION_STATUS))
-    ever = sa.select(AuditLog.object_id).where(decisions).distinct().subquery()
-    rows = []
-    for month in _month_starts(first, period.end):
-        after = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-        moment = min(datetime.combine(after, datetime.min.time()), period.end)
-        latest = (
-            sa.select(AuditLog.object_id, sa.func.max(AuditLog.id).label("last_id"))
-            .where(decisions, AuditLog.at < moment)
-            .group_by(AuditLog.object_id)
-            .subquery()
-        )
-        last = aliased(AuditLog)
-        status = sa.case(
-            *((last.action == action, status) for action, status in _DECISION_STATUS.items()),
-            (ever.c.object_id.is_not(None), "unverified"),
-            else_=Company.status,
-        )
-        counted = dict.fromkeys(MEMBER_STATUSES, 0)
-        query = (
-            sa.select(status, sa.func.count(Company.id))
-            .select_from(Company)
-            .outerjoin(latest, latest.c.object_id == Company.id)
-            .outerjoin(last, last.id == latest.c.last_id)
-            .outerjoin(ever, ever.c.object_id == Company.id)
-            .where(Company.id.in_(_member_ids(association_id)), Company.created_at < moment)
-            .group_by(status)
-        )
-        for value, n in db.session.execute(query):
-            key = value.value if isinstance(value, VerificationStatus) else str(value)
-            counted[key] = counted.get(key, 0) + n
-        rows.append({"month": month, "counts": counted})
+    months = _month_starts(first, period.end)
+    changes = sorted(db.session.execute(_status_changes(association_id, period.end)), key=lambda row: row[0])
+    counted, rows, k = dict.fromkeys(MEMBER_STATUSES, 0), [], 0
+    for month in months:
+        key = month.strftime("%Y-%m")
+        while k < len(changes) and changes[k][0] <= key:
+            _month, status, before, n = changes[k]
+            counted[status] += n
+            if before is not None:
+                counted[before] -= n
+            k += 1
+        rows.append({"month": month, "counts": dict(counted)})
     return rows
 
 
@@ -172,21 +185,22 @@ def listings(association_id, period) -> list[dict]:
 # --- 3. how long decisions take ---------------------------------------------------------------------
 
 
-def _seconds(later, earlier):
-    """SQL: seconds between two timestamp columns, on SQLite and PostgreSQL."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.extract("epoch", later - earlier)
-    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
-
-
-def _median(durations) -> float | None:
-    """The median of a one-column subquery, read with ORDER BY / OFFSET (at most two rows leave the database)."""
+def _median(durations) -> tuple[int, float | None]:
+    """How many non-NULL values a one-column subquery has, and their median, in one query that reads it once
+    (row_number and count as window functions: PostgreSQL's percentile_cont has no SQLite twin)."""
     value = durations.c[0]
-    n = _count(sa.select(sa.func.count()).select_from(durations))
-    if not n:
-        return None
-    middle = db.session.scalars(sa.select(value).order_by(value).offset((n - 1) // 2).limit(2 - n % 2)).all()
-    return float(sum(middle) / len(middle))
+    ranked = (
+        sa.select(
+            value.label("value"),
+            sa.func.row_number().over(order_by=value).label("rank"),
+            sa.func.count().over().label("n"),
+        )
+        .where(value.is_not(None))
+        .subquery()
+    )
+    middle = ranked.c.rank.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+    n, median = db.session.execute(sa.select(sa.func.max(ranked.c.n), sa.func.avg(ranked.c.value)).where(middle)).one()
+    return (0, None) if not n else (n, float(median))
 
 
 def decision_times(association_id, period, now=None) -> dict:
@@ -209,44 +223,47 @@ def decision_times(association_id, period, now=None) -> dict:
         .where(Company.id.in_(_member_ids(association_id)), period.clause(first.c.at))
         .subquery()
     )
-    submit = aliased(AuditLog)
-    submitted_at = (
-        sa.select(sa.func.max(submit.at))
-        .where(
-            submit.object_type == "listing",
-            submit.object_id == AuditLog.object_id,
-            submit.action.in_(_LISTING_SUBMITS),
-            submit.at <= AuditLog.at,
-        )
-        .scalar_subquery()
-    )
-    decided = (
-        sa.select(AuditLog.at.label("decided"), submitted_at.label("submitted"))
-        .where(
-            AuditLog.object_type == "listing",
-            AuditLog.action.in_(_LISTING_DECISIONS),
-            AuditLog.object_id.in_(_member_listing_ids(association_id)),
-            period.clause(AuditLog.at),
-        )
-        .subquery()
-    )
-    moderation = (
-        sa.select(_seconds(decided.c.decided, decided.c.submitted).label("seconds"))
-        .where(decided.c.submitted.is_not(None))
-        .subquery()
-    )
+    moderation = _moderation_waits(association_id, period)
+    figures = {}
+    for name, durations in (("verification", verification), ("moderation", moderation)):
+        count, median = _median(durations)
+        figures[name] = {"count": count, "median_seconds": median}
     return {
-        "verification": {
-            "count": _count(sa.select(sa.func.count()).select_from(verification)),
-            "median_seconds": _median(verification),
-        },
-        "moderation": {
-            "count": _count(sa.select(sa.func.count()).select_from(moderation)),
-            "median_seconds": _median(moderation),
-        },
+        **figures,
         "moderation_queue": _moderation_queue(association_id),
         "verification_queue": _verification_queue(association_id),
     }
+
+
+def _moderation_waits(association_id, period):
+    """SQL: the seconds from the latest submit row to each moderation decision taken in the period on the
+    members' listings (NULL without a submit before it). One ordered pass over those listings' submit and
+    decision rows (a running max of the submit times), not a lookup per decision: at 46,000 decisions the
+    lookups took seconds."""
+    listing_type = AuditLog.object_type == "listing"
+    decided = sa.select(AuditLog.object_id).where(
+        listing_type,
+        AuditLog.action.in_(_LISTING_DECISIONS),
+        period.clause(AuditLog.at),
+        _unindexed(AuditLog.object_id).in_(_member_listing_ids(association_id)),
+    )
+    history = sa.select(
+        AuditLog.action,
+        AuditLog.at,
+        sa.func.max(sa.case((AuditLog.action.in_(_LISTING_SUBMITS), AuditLog.at)))
+        .over(partition_by=AuditLog.object_id, order_by=(AuditLog.at, AuditLog.id))
+        .label("submitted"),
+    ).where(
+        listing_type,
+        AuditLog.action.in_(_LISTING_SUBMITS + _LISTING_DECISIONS),
+        AuditLog.object_id.in_(decided),
+    )
+    rows = history.subquery()
+    return (
+        sa.select(_seconds(rows.c.at, rows.c.submitted).label("seconds"))
+        .where(rows.c.action.in_(_LISTING_DECISIONS), period.clause(rows.c.at))
+        .subquery()
+    )
 
 
 def _moderation_queue(association_id) -> dict:
@@ -263,13 +280,13 @@ def _moderation_queue(association_id) -> dict:
         db.session.scalar(
             sa.select(sa.func.min(ListingRevision.created_at)).where(
                 ListingRevision.status == ListingStatus.submitted,
-                ListingRevision.listing_id.in_(listing_ids),
+                _unindexed(ListingRevision.listing_id).in_(listing_ids),
                 ListingRevision.listing_id.in_(sa.select(Listing.id).where(Listing.status == ListingStatus.published)),
             )
         ),
         db.session.scalar(
             sa.select(sa.func.min(ListingFlag.created_at)).where(
-                ListingFlag.resolved_at.is_(None), ListingFlag.listing_id.in_(listing_ids)
+                ListingFlag.resolved_at.is_(None), _unindexed(ListingFlag.listing_id).in_(listing_ids)
             )
         ),
     ]
@@ -288,47 +305,53 @@ def _verification_queue(association_id) -> dict:
 # --- 4. the partnership funnel ----------------------------------------------------------------------
 
 
-def funnel(association_id, period, now=None) -> list[dict]:
-    """The partnership funnel of the association's members' listings (see the module docstring)."""
-    now = now or base.utcnow()
+def _funnel_counts(association_id, period, now) -> dict[str, int]:
+    """Every step's count in one statement: one derived table per table read, the steps of one table
+    (interests and acceptances, outcomes and confirmations) as conditional counts of a single scan."""
+    inside = period.clause
     listing_ids = _member_listing_ids(association_id)
     conversation_ids = sa.select(Conversation.id).where(Conversation.listing_id.in_(listing_ids))
-    queries = {
-        "live": sa.select(sa.func.count(Listing.id)).where(
-            Listing.id.in_(listing_ids), period.clause(Listing.published_at)
+    accepted = sa.and_(Interest.status == InterestStatus.accepted, inside(Interest.responded_at))
+    confirmed = sa.and_(Outcome.status == OutcomeStatus.confirmed, inside(Outcome.decided_at))
+    tables = [
+        sa.select(sa.func.count().label("live")).where(
+            Listing.company_id.in_(_member_ids(association_id)), inside(Listing.published_at)
         ),
-        "matches": sa.select(sa.func.count())
+        sa.select(sa.func.count().label("matches"))
         .select_from(MatchNotice)
-        .where(MatchNotice.listing_id.in_(listing_ids), period.clause(MatchNotice.created_at)),
-        "interests": sa.select(sa.func.count(Interest.id)).where(
-            Interest.listing_id.in_(listing_ids), period.clause(Interest.created_at)
+        .where(MatchNotice.listing_id.in_(listing_ids), inside(MatchNotice.created_at)),
+        sa.select(
+            sa.func.count(sa.case((inside(Interest.created_at), 1))).label("interests"),
+            sa.func.count(sa.case((accepted, 1))).label("accepted"),
+        ).where(Interest.listing_id.in_(listing_ids), sa.or_(inside(Interest.created_at), accepted)),
+        sa.select(sa.func.count().label("conversations")).where(
+            Conversation.listing_id.in_(listing_ids), inside(Conversation.created_at)
         ),
-        "accepted": sa.select(sa.func.count(Interest.id)).where(
-            Interest.listing_id.in_(listing_ids),
-            Interest.status == InterestStatus.accepted,
-            period.clause(Interest.responded_at),
-        ),
-        "conversations": sa.select(sa.func.count(Conversation.id)).where(
-            Conversation.listing_id.in_(listing_ids), period.clause(Conversation.created_at)
-        ),
-        "meetings": sa.select(sa.func.count(Meeting.id)).where(
+        sa.select(sa.func.count().label("meetings")).where(
             Meeting.conversation_id.in_(conversation_ids),
             Meeting.status == MeetingStatus.accepted,
-            period.clause(Meeting.starts_at),
+            inside(Meeting.starts_at),
             Meeting.starts_at <= now,
         ),
-        "outcomes": sa.select(sa.func.count(Outcome.id)).where(
-            Outcome.conversation_id.in_(conversation_ids), period.clause(Outcome.created_at)
-        ),
-        "confirmed": sa.select(sa.func.count(Outcome.id)).where(
-            Outcome.conversation_id.in_(conversation_ids),
-            Outcome.status == OutcomeStatus.confirmed,
-            period.clause(Outcome.decided_at),
-        ),
-    }
+        sa.select(
+            sa.func.count(sa.case((inside(Outcome.created_at), 1))).label("outcomes"),
+            sa.func.count(sa.case((confirmed, 1))).label("confirmed"),
+        ).where(Outcome.conversation_id.in_(conversation_ids), sa.or_(inside(Outcome.created_at), confirmed)),
+    ]
+    derived = [table.subquery() for table in tables]
+    joined = derived[0]
+    for table in derived[1:]:
+        joined = joined.join(table, sa.true())  # one row each: the join only puts them side by side
+    columns = [column for table in derived for column in table.c]
+    return db.session.execute(sa.select(*columns).select_from(joined)).one()._asdict()
+
+
+def funnel(association_id, period, now=None) -> list[dict]:
+    """The partnership funnel of the association's members' listings (see the module docstring)."""
+    counts = _funnel_counts(association_id, period, now or base.utcnow())
     steps, previous = [], None
     for key in FUNNEL_KEYS:
-        count = _count(queries[key])
+        count = counts[key] or 0
         conversion = None if previous is None or previous == 0 else count / previous
         steps.append({"key": key, "label": str(FUNNEL_LABELS[key]), "count": count, "conversion": conversion})
         previous = count

@@ -24,6 +24,13 @@ class AuditLog(db.Model):
 
     actor = relationship("User")
 
+    # The insight dashboard's reads (portal/insight/stats.py): an object's history by action (the submit
+    # before a moderation decision, a company's decisions), and the decisions of a kind in a period.
+    __table_args__ = (
+        sa.Index("ix_audit_log_object", "object_type", "object_id", "action", "at"),
+        sa.Index("ix_audit_log_action_at", "object_type", "action", "at", "object_id"),
+    )
+
 
 class AuditLogIsAppendOnly(Exception):
     pass

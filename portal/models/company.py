@@ -72,6 +72,9 @@ class Company(db.Model):
     capabilities = relationship("CompanyCapability", cascade="all, delete-orphan", order_by="CompanyCapability.term_id")
     certifications = relationship("Certification", cascade="all, delete-orphan", order_by="Certification.id")
 
+    # The insight dashboard counts an association's members by month, status and city from the index alone.
+    __table_args__ = (sa.Index("ix_company_association_activity", "association_id", "created_at", "status", "city"),)
+
     @property
     def is_verified(self) -> bool:
         return self.status is VerificationStatus.verified

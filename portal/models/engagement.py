@@ -60,6 +60,9 @@ class Interest(db.Model):
             sqlite_where=sa.text("status = 'open'"),
             postgresql_where=sa.text("status = 'open'"),
         ),
+        # The insight funnel and activity by city count interests from these indexes alone.
+        sa.Index("ix_interest_listing_activity", "listing_id", "created_at", "status", "responded_at"),
+        sa.Index("ix_interest_sender_created", "from_company_id", "created_at"),
     )
 
     @property
@@ -84,6 +87,8 @@ class Conversation(db.Model):
     listing = relationship("Listing")
     owner_company = relationship("Company", foreign_keys=[owner_company_id])
     partner_company = relationship("Company", foreign_keys=[partner_company_id])
+
+    __table_args__ = (sa.Index("ix_conversation_listing_created", "listing_id", "created_at"),)  # insight funnel
 
     @property
     def company_ids(self) -> tuple[int, int]:
@@ -174,6 +179,8 @@ class Meeting(db.Model):
     proposer = relationship("User", foreign_keys=[proposer_id])
     proposer_company = relationship("Company")
 
+    __table_args__ = (sa.Index("ix_meeting_conversation_activity", "conversation_id", "status", "starts_at"),)
+
 
 class OutcomeKind(enum.Enum):
     technology_transfer_agreement = "technology_transfer_agreement"
@@ -216,6 +223,11 @@ class Outcome(db.Model):
     conversation = relationship("Conversation")
     recorded_by_company = relationship("Company", foreign_keys=[recorded_by_company_id])
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+
+    # The insight funnel and outcomes by kind: an association's outcomes by status and time.
+    __table_args__ = (
+        sa.Index("ix_outcome_conversation_activity", "conversation_id", "status", "decided_at", "created_at"),
+    )
 
 
 class AlertFrequency(enum.Enum):

@@ -89,6 +89,20 @@ class Listing(db.Model):
     months = relationship("ListingMonth", cascade="all, delete-orphan", order_by="ListingMonth.month")
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    # The insight dashboard's figures of an association's listings (by type, direction, status, created,
+    # gone live, live now) read this index alone, never the wide rows (portal/insight/stats.py).
+    __table_args__ = (
+        sa.Index(
+            "ix_listing_company_activity",
+            "company_id",
+            "status",
+            "type",
+            "direction",
+            "created_at",
+            "published_at",
+            "expires_at",
+        ),
+    )
 
     @property
     def is_live(self) -> bool:

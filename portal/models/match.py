@@ -16,3 +16,5 @@ class MatchNotice(db.Model):
     match_id: Mapped[int] = mapped_column(sa.ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True, index=True)
     score: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.Index("ix_match_notice_listing_created", "listing_id", "created_at"),)  # insight funnel

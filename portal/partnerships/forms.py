@@ -4,7 +4,16 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import PortalForm
@@ -123,17 +132,29 @@ class MeetingForm(PortalForm):
         return datetime.combine(self.day.data, self.time.data)
 
 
+# The public scoreboard names the two companies of an agreement only when both ticked this box.
+NAMED_LABEL = _l("Our company may be named on the public scoreboard")
+
+
 class OutcomeForm(FormTokenMixin, PortalForm):
     kind = SelectField(_l("What came of it"), choices=[])
     value_usd = IntegerField(
         _l("Estimated value in USD (optional)"), validators=[Optional(), NumberRange(min=0, max=10**12)]
     )
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+    agrees_to_be_named = BooleanField(NAMED_LABEL, default=False)
     submit = SubmitField(_l("Record outcome"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, outcome_label(k)) for k in OutcomeKind]
+
+
+class ConfirmOutcomeForm(PortalForm):
+    """The other company's confirmation, with its own consent to be named on the scoreboard (unticked)."""
+
+    agrees_to_be_named = BooleanField(NAMED_LABEL, default=False)
+    submit = SubmitField(_l("Confirm outcome"))
 
 
 class DisputeForm(PortalForm):

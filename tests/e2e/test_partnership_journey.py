@@ -1,5 +1,5 @@
 """From match to confirmed partnership in a real browser: a Kazakh member finds a Pakistani offer, they talk,
-meet and both record the outcome."""
+meet and both record the outcome, which the public scoreboard then counts."""
 
 import re
 from datetime import date, timedelta
@@ -13,6 +13,7 @@ pytestmark = pytest.mark.e2e
 
 KZ = "owner@shymkent-hides.example"
 PK = "owner@korangi-tanners.example"
+NAMED = "Our company may be named on the public scoreboard"
 OFFER = "Chrome tanning and ETP operation training at our Korangi tannery (LWG Gold)"
 
 
@@ -92,6 +93,7 @@ def test_kazakh_member_and_pakistani_tannery_go_from_search_to_confirmed_partner
     page.get_by_text("Record an outcome").click()
     page.get_by_label("What came of it").select_option("training_delivered")
     page.get_by_label("Estimated value in USD (optional)").fill("5400")
+    page.get_by_label(NAMED).check()
     page.get_by_role("button", name="Record outcome").click()
     expect(page.get_by_text("Outcome recorded.")).to_be_visible()
     log_out(page)
@@ -99,8 +101,19 @@ def test_kazakh_member_and_pakistani_tannery_go_from_search_to_confirmed_partner
     # The Kazakh member confirms: the partnership now counts for both associations.
     log_in(KZ)
     open_conversation(page)
-    page.get_by_role("button", name="Confirm outcome").click()
+    confirm = page.locator("form", has=page.get_by_role("button", name="Confirm outcome"))
+    confirm.get_by_label(NAMED).check()
+    confirm.get_by_role("button", name="Confirm outcome").click()
     expect(page.get_by_text("Outcome confirmed.")).to_be_visible()
     expect(page.get_by_text("confirmed by both")).to_be_visible()
-    [(status, value)] = live_server.query("SELECT status, value_usd FROM outcome")
+    [(status, value)] = live_server.query(
+        "SELECT status, value_usd FROM outcome WHERE kind = 'training_delivered' AND value_usd = 5400"
+    )
     assert (status, value) == ("confirmed", 5400)
+
+    # The public scoreboard counts it, and names both companies because both agreed.
+    log_out(page)
+    page.get_by_role("contentinfo").get_by_role("link", name="Scoreboard").click()
+    agreement = page.locator("tr", has_text="Korangi Tanners").filter(has_text="5,400")
+    expect(agreement).to_be_visible()
+    expect(agreement).to_contain_text("Шымкент Былғары")

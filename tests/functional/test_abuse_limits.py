@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestConfig
-from portal import create_app
+from portal import create_app, limits
 from portal.extensions import db
 from portal.models import Company, Interest, ListingFlag, Message, OutboxMessage
 
@@ -18,12 +18,18 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
-def world(app, member, kz_member, client_for):
+def world(app, member, kz_member, pta_staff, client_for):
     listing = factories.make_live_listing(member.company, "Chrome tanning training in Karachi", type="training")
     deal = factories.make_interest(listing, kz_member.company, kz_member, status="accepted").conversation
     unconfirmed = factories.make_user(email="unconfirmed@example.org", confirmed=False)
     return SimpleNamespace(
-        member=member, kz=kz_member, listing=listing, deal=deal, unconfirmed=unconfirmed, client_for=client_for
+        member=member,
+        kz=kz_member,
+        staff=pta_staff,
+        listing=listing,
+        deal=deal,
+        unconfirmed=unconfirmed,
+        client_for=client_for,
     )
 
 
@@ -63,7 +69,12 @@ ATTEMPTS = {
     ),
     "saved_search": ("member", "POST", lambda w: "/alerts/save", lambda w: {"name": "Wet blue", "search_args": "q=x"}),
     "search": (None, "GET", lambda w: "/search?q=wet+blue", lambda w: None),
+    "export": ("staff", "GET", lambda w: "/insight/exports/members.csv", lambda w: None),
 }
+
+
+def test_every_limited_action_is_tried_here():
+    assert set(ATTEMPTS) == set(limits.ACTIONS)
 
 
 def attempt(world, client, action):

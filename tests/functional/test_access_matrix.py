@@ -13,7 +13,7 @@ import pytest
 from config import TestConfig
 from portal import create_app
 from portal.extensions import db
-from portal.models import Direction, Listing, ListingStatus, ListingType
+from portal.models import Direction, Listing, ListingStatus, ListingType, TradeFigure
 from portal.models.base import utcnow
 
 from .. import factories
@@ -39,6 +39,13 @@ PUBLIC_ENDPOINTS = {
     "auth.confirm",
     "auth.set_language",
     "companies.directory",
+    # The JSON API's public part (the spec, the docs page, listings and companies): /api/v1/ below
+    "api-docs.openapi_json",
+    "api_docs.docs",
+    "listings_api.listings",
+    "listings_api.listing",
+    "companies_api.companies",
+    "companies_api.company",
     "companies.profile",
     "companies.logo",
     "companies.accept_invitation",
@@ -46,7 +53,9 @@ PUBLIC_ENDPOINTS = {
     "listings.detail",
     "search.search",
     "alerts.unsubscribe",
+    "insight.scoreboard",  # the bridge's public scoreboard (issue 13)
     "deals.moved",  # old /deals/ links: a 308 to /partnerships/, where the access rules apply
+    "insight.supply_calendar",  # raw hides offered by month and country: public, like the listings
 }
 # Any logged-in user; anonymous visitors are sent to the login page.
 LOGIN_ENDPOINTS = {
@@ -59,6 +68,8 @@ LOGIN_ENDPOINTS = {
     "auth.logout",
     "auth.settings",
     "auth.change_password",
+    "auth.api_tokens",
+    "auth.revoke_api_token",
     "companies.create",
     "companies.edit",
     "companies.upload_logo",
@@ -79,15 +90,26 @@ SPECIAL_ENDPOINTS = {
     "moderation.queue": "staff_or_admin",
     "moderation.review": "staff_or_admin",
     "insight.dashboard": "staff_or_admin",  # staff see their own association's figures, admins any
+    "insight.export": "staff_or_admin",  # the dashboard's files: staff their own association's rows, admins any
 }
 # Whole areas by URL prefix.
-PREFIX_RULES = (("/staff/", "staff"), ("/admin/", "admin"), ("/partnerships/", "member"), ("/alerts/", "login"))
+PREFIX_RULES = (
+    ("/staff/", "staff"),
+    ("/admin/", "admin"),
+    ("/partnerships/", "member"),
+    ("/alerts/", "login"),
+    # The JSON API takes no cookie: each role calls it with its own token (api_headers), visitors with none.
+    ("/api/v1/me/", "api_member"),
+    ("/api/v1/staff/", "api_staff"),
+)
+API_PREFIX = "/api/v1/"
 SKIPPED_ENDPOINTS = {"static"}
 
 LOGIN = "login redirect"
 DENIED = (403, 404)
 FORBIDDEN = (403,)
 OK = (200,)
+UNAUTHORIZED = (401,)  # the API answers 401 JSON where pages redirect to the login
 # What each role gets on a GET in each category; None: the role is let in, so it gets the page (2xx) or
 # the answer ANSWERS names for it ("public" also lets anonymous visitors in).
 EXPECTED = {
@@ -97,6 +119,8 @@ EXPECTED = {
     "staff": {"anonymous": LOGIN, "member": DENIED, "staff": OK, "admin": FORBIDDEN},
     "admin": {"anonymous": LOGIN, "member": DENIED, "staff": FORBIDDEN, "admin": OK},
     "staff_or_admin": {"anonymous": LOGIN, "member": DENIED, "staff": OK, "admin": OK},
+    "api_member": {"anonymous": UNAUTHORIZED, "member": None, "staff": FORBIDDEN, "admin": FORBIDDEN},
+    "api_staff": {"anonymous": UNAUTHORIZED, "member": FORBIDDEN, "staff": OK, "admin": OK},
 }
 
 LOGGED_IN = ("member", "staff", "admin")
@@ -122,6 +146,7 @@ ANSWERS = {
     # a made-up token, a company without a logo, an alert that is not the user's
     **{e: each(ROLES, 404) for e in ("alerts.unsubscribe", "companies.accept_invitation", "companies.logo")},
     "alerts.delete": each(LOGGED_IN, 404),
+    "auth.revoke_api_token": each(("staff", "admin"), 404),  # URL_ARGS names the member's token
     # a member company's own pages: staff and admins have no company
     **{
         e: each(("staff", "admin"), 403)
@@ -165,9 +190,13 @@ URL_ARGS = {
         for name in ("search_id", "conversation_id", "attachment_id", "interest_id", "meeting_id", "outcome_id")
     },
     "term_id": lambda w: "hide_cattle",
+    "token_id": lambda w: w.tokens["member"].id,
+    "figure_id": lambda w: 1,  # the world's one admin trade figure
     "token": lambda w: "not-a-real-token",
     "code": lambda w: "en",
     "path": lambda w: "conversations/1",
+    "kind": lambda w: "members",
+    "fmt": lambda w: "csv",
 }
 
 
@@ -235,13 +264,27 @@ def world(_database, tmp_path_factory):
             expires_at=utcnow() + timedelta(days=60),
         )
         db.session.add(listing)
+        db.session.add(TradeFigure(year=2023, flow="total", value_usd=1, months=12, source="Matrix"))
         db.session.commit()
         clients = {"anonymous": app.test_client()}
         for role, user in users.items():
             client = clients[role] = app.test_client()
             response = client.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD})
             assert response.status_code == 302
-        yield SimpleNamespace(app=app, clients=clients, company=company, target=target, listing=listing)
+        from portal.api.tokens import create_token
+
+        tokens = {role: create_token(user, f"{role} matrix", "write") for role, user in users.items()}
+        db.session.commit()
+        secrets = {role: secret for role, (_token, secret) in tokens.items()}
+        yield SimpleNamespace(
+            app=app,
+            clients=clients,
+            company=company,
+            target=target,
+            listing=listing,
+            tokens={role: token for role, (token, _secret) in tokens.items()},
+            secrets=secrets,
+        )
         db.session.remove()
         empty_tables()
 
@@ -251,6 +294,13 @@ def url_for_rule(rule, w) -> str:
     assert not missing, f"{rule.endpoint}: no value for URL argument(s) {missing}; add them to URL_ARGS"
     # <name>, <int:name>, <any(a, b):name>: the converter's spec may hold anything but angle brackets.
     return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(URL_ARGS[m.group(1)](w)), rule.rule)
+
+
+def api_headers(w, role, rule) -> dict:
+    """A logged-in role calls the JSON API with its own (write) token; visitors send none."""
+    if not rule.rule.startswith(API_PREFIX) or role == "anonymous":
+        return {}
+    return {"Authorization": f"Bearer {w.secrets[role]}"}
 
 
 def is_login_redirect(response) -> bool:
@@ -300,7 +350,7 @@ def test_get_answers_as_the_category_promises(world, rule, role):
     if kind is None:
         pytest.fail(f"new route not classified: {rule.rule} ({rule.endpoint})")
     url = url_for_rule(rule, world)
-    response = world.clients[role].get(url)
+    response = world.clients[role].get(url, headers=api_headers(world, role, rule))
     # A POST-only URL may still match another GET rule (/auth/confirm/resend vs /auth/confirm/<token>).
     expected = EXPECTED[kind][role] if "GET" in rule.methods else None
     check(response, expected, f"{role} GET {url}")
@@ -332,5 +382,7 @@ def test_post_is_refused_to_roles_without_access(world, rule, role):
         pytest.fail(f"new route not classified: {rule.rule} ({rule.endpoint})")
     url = url_for_rule(rule, world)
     # A forged association id must not open another association's door either.
-    response = world.clients[role].post(url, data={"association_id": world.company.association_id})
+    response = world.clients[role].post(
+        url, data={"association_id": world.company.association_id}, headers=api_headers(world, role, rule)
+    )
     check(response, EXPECTED[kind][role], f"{role} POST {url}")

@@ -75,6 +75,13 @@ def test_sqlite_file_database_uses_wal_and_busy_timeout(app):
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
 
+def test_postgresql_sessions_run_without_jit(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+
+
 def test_not_found_page_is_friendly_and_localised(client):
     english = client.get("/no-such-page")
     assert english.status_code == 404 and "could not find" in english.get_data(as_text=True)

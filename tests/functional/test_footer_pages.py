@@ -57,11 +57,11 @@ def test_contact_page_links_phones_and_emails(client):
     )
 
 
-def test_footer_links_lead_to_the_four_pages(app, client):
+def test_footer_links_lead_to_the_public_pages(app, client):
     with app.test_request_context("/"):
         html = render_template("_footer_links.html")
     hrefs = re.findall(r'href="([^"]+)"', html)
-    assert hrefs == ["/about", "/contact", "/privacy", "/terms"]
+    assert hrefs == ["/about", "/contact", "/privacy", "/terms", "/scoreboard", "/supply-calendar"]
     assert all(client.get(href).status_code == 200 for href in hrefs)
 
 

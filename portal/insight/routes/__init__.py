@@ -1,3 +1,3 @@
 """The insight pages, one module per page family; importing this package registers them on `bp`."""
 
-from . import dashboard  # noqa: F401
+from . import dashboard, exports, scoreboard, supply_calendar  # noqa: F401

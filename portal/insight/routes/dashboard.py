@@ -31,7 +31,7 @@ class DashboardFilterForm(PortalForm):
     association = SelectField(_l("Association"), validators=[Optional()])
 
 
-def _associations(chosen: str) -> list:
+def shown_associations(chosen: str) -> list:
     """Whose dashboard: staff always their own association's (the URL cannot name another, as in the
     moderation queue); admins the one they chose, or every association side by side."""
     if current_user.role is Role.staff:
@@ -54,7 +54,7 @@ def dashboard():
     form.period.data = period.key
     if period.key != "custom":
         form.start.data = form.end.data = None
-    associations = _associations(request.args.get("association", SIDE_BY_SIDE))
+    associations = shown_associations(request.args.get("association", SIDE_BY_SIDE))
     locale = current_locale()
     boards = [figures.board(association, period, locale) for association in associations]
     return render_template(

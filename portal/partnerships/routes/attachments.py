@@ -4,10 +4,10 @@ from flask import abort, send_file
 
 from ...models import Attachment
 from ...permissions import get_or_404_for, member_required
+from ...utils import as_download
 from .. import bp
 from ..services.attachments import attachment_path
 from ..services.common import is_party
-from .common import as_download
 
 
 @bp.route("/attachments/<int:attachment_id>")

@@ -1,6 +1,4 @@
-"""What every partnership page needs: loading an object for its parties only, and the private download headers."""
-
-from urllib.parse import quote
+"""What every partnership page needs: loading an object for its parties only."""
 
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
@@ -38,14 +36,3 @@ def conversation_url(conversation_id, anchor=None) -> str:
 
 def to_conversation(conversation_id, anchor=None):
     return redirect(conversation_url(conversation_id, anchor))
-
-
-def as_download(response, filename: str):
-    """Private file headers: saved, never rendered or sniffed by the browser, never cached on the way."""
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

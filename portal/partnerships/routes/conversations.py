@@ -16,7 +16,15 @@ from ...permissions import confirmed_required, member_required
 from ...rules import or_field_error
 from ...utils import paginate
 from .. import bp
-from ..forms import ActionForm, DisputeForm, MeetingAnswerForm, MeetingForm, MessageForm, OutcomeForm
+from ..forms import (
+    ActionForm,
+    ConfirmOutcomeForm,
+    DisputeForm,
+    MeetingAnswerForm,
+    MeetingForm,
+    MessageForm,
+    OutcomeForm,
+)
 from ..services import conversations
 from ..services.common import company_users, count_of
 from ..services.meetings import default_timezone
@@ -65,6 +73,7 @@ def render_conversation(conversation, status=200, **forms):
         meeting_form=forms.get("meeting_form") or MeetingForm(formdata=None, timezone=default_timezone(current_user)),
         outcome_form=forms.get("outcome_form") or OutcomeForm(formdata=None),
         dispute_form=DisputeForm(formdata=None),
+        confirm_form=ConfirmOutcomeForm(formdata=None),
         answer_form=MeetingAnswerForm(formdata=None),
         action_form=ActionForm(),
         contacts=company_users(other.id),

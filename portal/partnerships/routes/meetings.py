@@ -8,10 +8,11 @@ from ...extensions import db
 from ...models import Meeting, MeetingStatus
 from ...permissions import member_required
 from ...rules import back_to, or_field_error
+from ...utils import as_download
 from .. import bp
 from ..forms import ActionForm, MeetingAnswerForm, MeetingForm
 from ..services import meetings
-from .common import as_download, conversation_url, party_conversation, party_object, to_conversation
+from .common import conversation_url, party_conversation, party_object, to_conversation
 from .conversations import render_conversation
 
 

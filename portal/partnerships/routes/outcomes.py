@@ -10,7 +10,7 @@ from ...models import Outcome, OutcomeKind
 from ...permissions import member_required
 from ...rules import back_to, or_field_error
 from .. import bp
-from ..forms import ActionForm, DisputeForm, OutcomeForm
+from ..forms import ConfirmOutcomeForm, DisputeForm, OutcomeForm
 from ..services import outcomes
 from .common import conversation_url, party_conversation, party_object, to_conversation
 from .conversations import render_conversation
@@ -28,7 +28,14 @@ def record_outcome(conversation_id):
             lambda: create_once(
                 Outcome,
                 form.token,
-                lambda: outcomes.record_outcome(current_user, conversation, kind, form.value_usd.data, form.note.data),
+                lambda: outcomes.record_outcome(
+                    current_user,
+                    conversation,
+                    kind,
+                    form.value_usd.data,
+                    form.note.data,
+                    agrees_to_be_named=form.agrees_to_be_named.data,
+                ),
                 Outcome.recorded_by_id == current_user.id,
                 Outcome.conversation_id == conversation.id,
             ),
@@ -50,9 +57,10 @@ def record_outcome(conversation_id):
 def confirm_outcome(outcome_id):
     outcome = party_object(Outcome, outcome_id)
     back = conversation_url(outcome.conversation_id, f"outcome-{outcome.id}")
-    if ActionForm().validate_on_submit():
+    form = ConfirmOutcomeForm()
+    if form.validate_on_submit():
         with back_to(back):
-            outcomes.confirm_outcome(current_user, outcome)
+            outcomes.confirm_outcome(current_user, outcome, agrees_to_be_named=form.agrees_to_be_named.data)
         db.session.commit()
         flash(_("Outcome confirmed. Congratulations on your partnership!"), "success")
     return redirect(back)

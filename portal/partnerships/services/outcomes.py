@@ -20,7 +20,10 @@ def _link(outcome) -> str:
     )
 
 
-def record_outcome(user, conversation, kind: OutcomeKind, value_usd: int | None, note: str | None = None) -> Outcome:
+def record_outcome(
+    user, conversation, kind: OutcomeKind, value_usd: int | None, note: str | None = None, agrees_to_be_named=False
+) -> Outcome:
+    """agrees_to_be_named: the recording company's consent to be named on the public scoreboard."""
     require_party(user, conversation)
     duplicate = db.session.scalar(
         sa.select(Outcome.id).where(
@@ -38,6 +41,7 @@ def record_outcome(user, conversation, kind: OutcomeKind, value_usd: int | None,
         note=(note or "").strip() or None,
         recorded_by_company_id=user.company_id,
         recorded_by_id=user.id,
+        recorder_agrees_to_be_named=bool(agrees_to_be_named),
     )
     db.session.add(outcome)
     db.session.flush()
@@ -47,7 +51,7 @@ def record_outcome(user, conversation, kind: OutcomeKind, value_usd: int | None,
         "outcome",
         outcome.id,
         association_id=user.company.association_id,
-        detail={"kind": kind.value, "value_usd": value_usd},
+        detail={"kind": kind.value, "value_usd": value_usd, "agrees_to_be_named": bool(agrees_to_be_named)},
     )
     who = user.company.name
     notify_company(
@@ -72,11 +76,20 @@ def _decidable(user, outcome) -> None:
         raise RuleError(_("This outcome was already confirmed or disputed."))
 
 
-def confirm_outcome(user, outcome) -> Outcome:
+def confirm_outcome(user, outcome, agrees_to_be_named=False) -> Outcome:
+    """agrees_to_be_named: the confirming company's consent to be named on the public scoreboard."""
     _decidable(user, outcome)
     outcome.status, outcome.decided_at = OutcomeStatus.confirmed, utcnow()
     outcome.confirmed_by_company_id, outcome.confirmed_by_id = user.company_id, user.id
-    audit.record(user, "outcome.confirm", "outcome", outcome.id, association_id=user.company.association_id)
+    outcome.confirmer_agrees_to_be_named = bool(agrees_to_be_named)
+    audit.record(
+        user,
+        "outcome.confirm",
+        "outcome",
+        outcome.id,
+        association_id=user.company.association_id,
+        detail={"agrees_to_be_named": bool(agrees_to_be_named)},
+    )
     _notify_decision(user, outcome, confirmed=True)
     return outcome
 
