@@ -107,6 +107,9 @@ def journey_pages(journey: str, live_server) -> dict[str, str]:
             "login": "/auth/login",
             "register": "/auth/register",
             "reset": "/auth/reset",
+            "scoreboard": "/scoreboard",
+            "supply-calendar": "/supply-calendar",
+            "api-docs": "/api/v1/docs",
             **{name: f"/{name}" for name in INFO_PAGES if info_page_status(live_server, name) != 404},
         }
     if journey == "member":
@@ -118,6 +121,7 @@ def journey_pages(journey: str, live_server) -> dict[str, str]:
             "partnerships": "/partnerships/",
             "notifications": "/notifications",
             "settings": "/auth/settings",
+            "api-tokens": "/auth/settings/tokens",
             "company-edit": "/companies/mine/edit",
         }
     if journey == "staff":
@@ -136,6 +140,7 @@ def journey_pages(journey: str, live_server) -> dict[str, str]:
         "taxonomy": "/admin/taxonomy",
         "import": "/staff/import",
         "insight-side-by-side": "/insight/",
+        "trade-figures": "/admin/trade-figures",
     }
 
 
