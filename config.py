@@ -90,6 +90,10 @@ class Config:
     WORKER_DIGESTS_SECONDS = FromEnv("WORKER_DIGESTS_SECONDS", 5 * 60, int)
     WORKER_MATCHES_SECONDS = FromEnv("WORKER_MATCHES_SECONDS", 3600, int)
     WORKER_EXPIRY_SECONDS = FromEnv("WORKER_EXPIRY_SECONDS", 24 * 3600, int)  # expiry and reminders
+    # The staff dashboard's figures, computed ahead by the worker (portal/insight/snapshots.py); a page uses
+    # them while younger than the max age, else computes live (0 turns the snapshots off).
+    WORKER_INSIGHT_SECONDS = FromEnv("WORKER_INSIGHT_SECONDS", 5 * 60, int)
+    INSIGHT_SNAPSHOT_MAX_AGE = FromEnv("INSIGHT_SNAPSHOT_MAX_AGE", 20 * 60, int)
     WORKER_LEASE_SECONDS = FromEnv("WORKER_LEASE_SECONDS", 15 * 60, int)  # a dead worker's job waits this long
     WORKER_RETRY_SECONDS = FromEnv("WORKER_RETRY_SECONDS", 60, int)  # a failed job runs again this soon
     # /readyz answers 503 when the oldest unapplied journal entry or unsent mail is older than this.

@@ -17,10 +17,16 @@ PostgreSQL gets VACUUM ANALYZE (autovacuum does it in production); SQLite a WAL 
 PostgreSQL's JIT compiler (on by default) costs up to a second on these queries: compare a run with
 PGOPTIONS="-c jit=off" in the environment.
 
-Then, through the Flask test client and logged in through the real form, each dashboard request
-(/insight/ for PTA staff, KLA staff, and an admin's side-by-side view) for each period (30d, quarter,
-year, all), and every export route (/insight/exports/...) the app defines, is timed: one warm-up, then
---runs runs; the median and the maximum are printed with PASS when the maximum is under the budget.
+Then the worker's insight job (`snapshots.refresh`, every figure of every association and of the whole
+portal over the fixed periods) is timed once, as the worker would run it every few minutes. Then, through
+the Flask test client and logged in through the real form, each dashboard request (/insight/ for PTA
+staff, KLA staff, and an admin's side-by-side view) for each fixed period (30d, quarter, year, all: read
+from the snapshots) and a custom range, this year to date (always computed live), and every export route
+(/insight/exports/...) the app defines, is timed: one warm-up, then --runs runs; the median and the
+maximum are printed with PASS when the maximum is under the budget; then the public scoreboard and
+supply calendar, for a visitor. Exports stream: they are judged by
+their first byte (when the download starts), and the time to the last byte is printed beside it.
+--no-snapshots times every dashboard live (the snapshots are not computed).
 """
 
 import argparse
@@ -43,6 +49,9 @@ LOGINS = {
     "admin": ("admin@bench.example", None),
 }
 PERIODS = ("30d", "quarter", "year", "all")
+PUBLIC = ("/scoreboard", "/supply-calendar")  # the public insight pages, for anyone
+_TODAY = datetime.now().date()
+CUSTOM = f"/insight/?period=custom&from={_TODAY.replace(day=1).replace(month=1).isoformat()}&to={_TODAY.isoformat()}"
 PASSWORD = "bench-password-9-horse"  # noqa: S105 - a throwaway database
 
 
@@ -91,28 +100,38 @@ def fill(rule) -> list[str]:
     return urls
 
 
-def fetch(browser, url):
-    """One request in its own app context, the body read whole (as a server sends it), as tests/conftest.py's
-    FreshContextClient does: a streamed export is timed to its last byte."""
+def fetch(browser, url) -> tuple[int, float, float]:
+    """One request in its own app context, as a server runs it: (status, ms to the first byte of the body,
+    ms to its last byte). The body is read piece by piece, so a streamed export shows when it starts."""
+    t = time.perf_counter()
     with browser.application.app_context():
-        return browser.get(url, buffered=True)
+        response = browser.get(url, buffered=False)
+        try:
+            pieces = iter(response.response)
+            next(pieces, b"")
+            first = time.perf_counter()
+            for _piece in pieces:
+                pass
+        finally:
+            response.close()
+    return response.status_code, (first - t) * 1000, (time.perf_counter() - t) * 1000
 
 
-def timed(browser, url, runs) -> tuple[float, float, int]:
+def timed(browser, url, runs) -> tuple[float, float, float, int]:
+    """(median ms to the first byte, its maximum, median ms to the last byte, status) over `runs` runs."""
     fetch(browser, url)  # warm-up: templates compiled, connections open
-    times, status = [], 0
+    firsts, lasts, status = [], [], 0
     for _ in range(runs):
-        t = time.perf_counter()
-        response = fetch(browser, url)
-        times.append((time.perf_counter() - t) * 1000)
-        status = response.status_code
-    return statistics.median(times), max(times), status
+        status, first, last = fetch(browser, url)
+        firsts.append(first)
+        lasts.append(last)
+    return statistics.median(firsts), max(firsts), statistics.median(lasts), status
 
 
-def report(name, median, worst, status) -> bool:
+def report(name, median, worst, whole, status) -> bool:
     ok = status == 200 and worst < BUDGET_MS
     verdict = "PASS" if ok else ("FAIL" if status == 200 else f"FAIL ({status})")
-    print(f"{name:58}{median:>10.0f}{worst:>10.0f}  {verdict}")
+    print(f"{name:58}{median:>10.0f}{worst:>10.0f}{whole:>10.0f}  {verdict}")
     return ok
 
 
@@ -121,6 +140,7 @@ def run(args) -> bool:
     from portal import create_app
     from portal.demo import ensure_associations
     from portal.extensions import db
+    from portal.insight import snapshots
 
     tmp = tempfile.mkdtemp(prefix="lb-insight-speed-")
     conf = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
@@ -130,6 +150,7 @@ def run(args) -> bool:
     with app.app_context():
         if args.reuse:  # the database of an earlier run (--database-url), to time a change of the code only
             logins = {name: email for name, (email, _role) in LOGINS.items()}
+            db.create_all()  # tables added since that run (create_all leaves the existing ones alone)
         else:
             db.drop_all()
             db.create_all()
@@ -140,14 +161,19 @@ def run(args) -> bool:
             print(f"== {db.engine.dialect.name}: generated and bulk-inserted in {time.perf_counter() - t0:.1f} s")
             print("   " + ", ".join(f"{name} {n:,}" for name, n in counts.items()))
             logins = make_logins()
-    print(f"\n{'request':58}{'median ms':>10}{'max ms':>10}  budget {BUDGET_MS} ms, {args.runs} runs")
+    if not args.no_snapshots:
+        with app.app_context():
+            t0 = time.perf_counter()
+            written = snapshots.refresh()
+            print(f"\nworker's insight job: {written} figures computed and stored in {time.perf_counter() - t0:.1f} s")
+    print(f"\n{'request':58}{'first ms':>10}{'max':>10}{'last ms':>10}  budget {BUDGET_MS} ms, {args.runs} runs")
+    print(f"{'':58}{'(median)':>10}{'':>10}{'(median)':>10}  on the maximum to the first byte")
     verdicts, exports = [], export_urls(app)
     for who, email in logins.items():
         browser = app.test_client()
         answer = browser.post("/auth/login", data={"email": email, "password": PASSWORD})
         assert answer.status_code == 302, f"{who} could not log in: {answer.status_code}"
-        for period in PERIODS:
-            path = f"/insight/?period={period}"
+        for path in [f"/insight/?period={period}" for period in PERIODS] + [CUSTOM]:
             verdicts.append(report(f"{who:10} {path}", *timed(browser, path, args.runs)))
         if who == "admin":
             continue  # the admin's exports are the side-by-side's sum: timed as staff, per association
@@ -155,6 +181,9 @@ def run(args) -> bool:
             for path in fill(rule):
                 path = f"{path}?period=all"
                 verdicts.append(report(f"{who:10} {path}", *timed(browser, path, args.runs)))
+    visitor = app.test_client()
+    for path in PUBLIC:
+        verdicts.append(report(f"{'visitor':10} {path}", *timed(visitor, path, args.runs)))
     if not exports:
         print("exports: no /insight/exports/ route is defined yet (portal/insight/routes/exports.py): not timed")
     print(f"\n{sum(verdicts)} of {len(verdicts)} requests within {BUDGET_MS} ms")
@@ -170,6 +199,9 @@ def main():
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--database-url", help="PostgreSQL database to use (emptied first); default a fresh SQLite file")
     ap.add_argument("--reuse", action="store_true", help="time the --database-url of an earlier run, generate nothing")
+    ap.add_argument(
+        "--no-snapshots", action="store_true", help="time the dashboards live, without the worker's figures"
+    )
     args = ap.parse_args()
     sys.exit(0 if run(args) else 1)
 

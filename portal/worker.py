@@ -103,6 +103,12 @@ def digests_job() -> str:
     return f"{sent} message digest(s)"
 
 
+def insight_job() -> str:
+    from .insight.snapshots import refresh
+
+    return f"{refresh()} dashboard figure(s) computed"
+
+
 def default_jobs() -> list[Job]:
     cfg = lambda key: lambda: current_app.config[key]  # noqa: E731
     return [
@@ -112,6 +118,7 @@ def default_jobs() -> list[Job]:
         Job("message-digests", cfg("WORKER_DIGESTS_SECONDS"), digests_job),
         Job("match-notices", cfg("WORKER_MATCHES_SECONDS"), matches_job),
         Job("listing-expiry", cfg("WORKER_EXPIRY_SECONDS"), expiry_job),
+        Job("insight-figures", cfg("WORKER_INSIGHT_SECONDS"), insight_job),
     ]
 
 

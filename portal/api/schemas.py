@@ -227,3 +227,8 @@ class StatisticsSchema(ma.Schema):
     outcomes = fields.List(fields.Dict(), required=True)
     cities = fields.List(fields.Dict(), required=True)
     hs_headings = fields.List(fields.Dict(), required=True)
+    figures_as_of = UtcDateTime(
+        allow_none=True,
+        required=True,
+        metadata={"description": "when the worker computed the oldest figure shown; null: all computed now"},
+    )

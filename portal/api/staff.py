@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..insight import periods, stats
+from ..insight import periods, snapshots, stats
 from ..models import Association, Role
 from . import TOKEN, blueprint
 from .auth import api_user, requires
@@ -56,7 +56,8 @@ def statistics(args):
 
     Members, listings, decision times and queues, the partnership funnel, confirmed outcomes by kind,
     cities and HS headings of one association over the period (`period`, or `custom` with `from` and
-    `to`), as on /insight/. Times are UTC."""
+    `to`), as on /insight/. Times are UTC. The fixed periods' figures are the worker's, computed every few
+    minutes (`figures_as_of`); a custom range's are computed for the request."""
     association = _association(args.get("association"))
     period = _period(args)
     aid = association.id if association else None
@@ -70,6 +71,7 @@ def statistics(args):
         "outcomes": [{**row, "label": str(row["label"])} for row in stats.outcomes_by_kind(aid, period)],
         "cities": stats.cities(aid, period),
         "hs_headings": stats.hs_headings(aid),
+        "figures_as_of": snapshots.as_of(),
     }
 
 

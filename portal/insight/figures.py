@@ -102,7 +102,7 @@ def listings(association_id, period) -> dict:
 
 def decisions(association_id, period) -> dict:
     now = base.utcnow()
-    times = stats.decision_times(association_id, period, now)
+    times = stats.decision_times(association_id, period)  # a snapshot's queue dates: the waits are to now
 
     def waited(queue):
         return None if queue["oldest"] is None else (now - queue["oldest"]).total_seconds()

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import Company, Interest, Listing, ListingHsHeading, ListingTag, ListingType
 from ..models.listing import Direction
 from ..taxonomy import vocabulary
+from .snapshots import snapshot
 
 
 def member_ids(association_id):
@@ -58,14 +59,23 @@ def _tag_counts(direction: Direction, companies) -> dict[str, int]:
     return dict(db.session.execute(query).all())
 
 
-def supply_demand(association_id, locale: str) -> dict:
-    """Live offers of the association's members against live requests of the other associations' members,
-    by capability tag (live now, whatever the period); gaps: asked for and offered by no member."""
+@snapshot("supply", by_period=False)
+def _supply_counts(association_id) -> dict[str, dict[str, int]]:
+    """{"offers": {term: n}, "requests": {term: n}}: the members' live offers, the others' live requests."""
     others = sa.select(Company.id)
     if association_id is not None:
         others = others.where(Company.association_id != association_id)
-    offers = _tag_counts(Direction.offer, member_ids(association_id))
-    requests = _tag_counts(Direction.request, others)
+    return {
+        "offers": _tag_counts(Direction.offer, member_ids(association_id)),
+        "requests": _tag_counts(Direction.request, others),
+    }
+
+
+def supply_demand(association_id, locale: str) -> dict:
+    """Live offers of the association's members against live requests of the other associations' members,
+    by capability tag (live now, whatever the period); gaps: asked for and offered by no member."""
+    counts = _supply_counts(association_id)
+    offers, requests = counts["offers"], counts["requests"]
     words = vocabulary()
     rows = [
         {
@@ -83,6 +93,7 @@ def supply_demand(association_id, locale: str) -> dict:
 # --- 7. activity by city ------------------------------------------------------------------------------
 
 
+@snapshot("cities")
 def cities(association_id, period) -> list[dict]:
     """By the member company's city: member companies registered before the period's end, listings they
     created in the period and interests they sent in it."""
@@ -110,6 +121,7 @@ def cities(association_id, period) -> list[dict]:
 # --- 8. HS headings -----------------------------------------------------------------------------------
 
 
+@snapshot("hs_headings", by_period=False)
 def hs_headings(association_id) -> list[dict]:
     """Live trade listings of the members by customs heading (ListingHsHeading), offers and requests."""
     query = (

@@ -60,6 +60,7 @@ from .market import cities, hs_headings, member_ids, member_listing_ids, supply_
 from .market import month_key as _month_key
 from .market import seconds_between as _seconds
 from .market import unindexed as _unindexed
+from .snapshots import snapshot
 
 MEMBER_STATUSES = ("verified", "unverified", "rejected", "revoked")
 MAX_MONTHS = 36  # "all time" shows the last three years month by month
@@ -136,6 +137,7 @@ def _status_changes(association_id, end: datetime):
     )
 
 
+@snapshot("membership")
 def membership(association_id, period, now=None) -> list[dict]:
     """Members by status at the end of each month of the period (the last month: at the period's end).
 
@@ -168,6 +170,7 @@ def membership(association_id, period, now=None) -> list[dict]:
 # --- 2. listings by type, direction and status ------------------------------------------------------
 
 
+@snapshot("listings")
 def listings(association_id, period) -> list[dict]:
     """Listings created in the period, by type, direction and current status."""
     query = (
@@ -203,6 +206,7 @@ def _median(durations) -> tuple[int, float | None]:
     return (0, None) if not n else (n, float(median))
 
 
+@snapshot("decision_times")
 def decision_times(association_id, period, now=None) -> dict:
     """Median time to a verification decision (company created -> its first verify or reject) and to a
     moderation decision (the latest submit, resubmit or revision_submit row -> approve, reject or
@@ -305,9 +309,11 @@ def _verification_queue(association_id) -> dict:
 # --- 4. the partnership funnel ----------------------------------------------------------------------
 
 
-def _funnel_counts(association_id, period, now) -> dict[str, int]:
+@snapshot("funnel")
+def _funnel_counts(association_id, period, now=None) -> dict[str, int]:
     """Every step's count in one statement: one derived table per table read, the steps of one table
     (interests and acceptances, outcomes and confirmations) as conditional counts of a single scan."""
+    now = now or base.utcnow()
     inside = period.clause
     listing_ids = _member_listing_ids(association_id)
     conversation_ids = sa.select(Conversation.id).where(Conversation.listing_id.in_(listing_ids))
@@ -348,7 +354,7 @@ def _funnel_counts(association_id, period, now) -> dict[str, int]:
 
 def funnel(association_id, period, now=None) -> list[dict]:
     """The partnership funnel of the association's members' listings (see the module docstring)."""
-    counts = _funnel_counts(association_id, period, now or base.utcnow())
+    counts = _funnel_counts(association_id, period, now)
     steps, previous = [], None
     for key in FUNNEL_KEYS:
         count = counts[key] or 0

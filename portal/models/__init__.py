@@ -18,7 +18,7 @@ from .engagement import (  # noqa: F401
     OutcomeStatus,
     SavedSearch,
 )
-from .insight import ApiToken, TradeFigure  # noqa: F401
+from .insight import ApiToken, InsightSnapshot, TradeFigure  # noqa: F401
 from .jobs import JobRun  # noqa: F401
 from .listing import (  # noqa: F401
     Direction,

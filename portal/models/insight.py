@@ -48,3 +48,20 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None]
 
     user = relationship("User")
+
+
+class InsightSnapshot(db.Model):
+    """One dashboard figure as the worker last computed it (portal/insight/snapshots): for one scope (an
+    association's id, or "all" for the whole portal) and one fixed period ("30d", "quarter", "year", "all",
+    or "now" for the figures that have none), its value as JSON, dates tagged."""
+
+    __tablename__ = "insight_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    figure: Mapped[str] = mapped_column(sa.String(40))
+    scope: Mapped[str] = mapped_column(sa.String(16))
+    period_key: Mapped[str] = mapped_column(sa.String(16))
+    computed_at: Mapped[datetime]
+    value: Mapped[object] = mapped_column(sa.JSON)
+
+    __table_args__ = (sa.UniqueConstraint("figure", "scope", "period_key", name="uq_insight_snapshot_figure"),)

@@ -4,14 +4,18 @@ spreadsheet would run as formulas are neutralised, companies are named only with
 is audited, and who may export what."""
 
 import csv
+import hashlib
 import io
+import zipfile
 from datetime import datetime, timedelta
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.insight import exports as insight_exports
 from portal.models import AuditLog, Company, ListingHsHeading, Outcome, OutcomeKind, OutcomeStatus
 from portal.models.base import utcnow
 from portal.models.company import VerificationStatus
@@ -438,6 +442,65 @@ def test_a_large_csv_export_is_streamed_in_pieces(app, pta_staff, client_for):
     assert len(chunks) >= 3  # the rows went out as they were read
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
     assert len(rows) == 1 + 1200 and rows[1][0] == "Member 0000" and rows[-1][0] == "Member 1199"
+
+
+def test_a_large_excel_export_is_streamed_in_pieces(app, pta_staff, client_for, monkeypatch):
+    # Names as unlike each other as real ones: rows that differ only in a number compress so well that zlib
+    # holds the whole sheet in one block, and nothing would be sent before the end.
+    association_id = factories.association_obj_id("PTA")
+    db.session.add_all(
+        Company(
+            name=f"Member {n:04d} {hashlib.sha256(str(n).encode()).hexdigest()}",
+            country="PK",
+            association_id=association_id,
+            status=VerificationStatus.verified,
+        )
+        for n in range(1200)
+    )
+    db.session.commit()
+    read = []  # the rows read from the database so far
+    table = insight_exports.table
+
+    def counted_table(*args):
+        made = table(*args)
+        made.rows = (read.append(row) or row for row in made.rows)
+        return made
+
+    monkeypatch.setattr(insight_exports, "table", counted_table)
+
+    response = client_for(pta_staff).get("/insight/exports/members.xlsx", buffered=False)
+    try:
+        assert response.is_streamed
+        chunks, read_by_then = [], []
+        for chunk in response.response:
+            chunks.append(chunk)
+            read_by_then.append(len(read))
+    finally:
+        response.close()
+
+    assert len(chunks) >= 3  # the rows went out as they were read:
+    assert read_by_then[0] == 0 and read_by_then[-2] < 1200  # the first bytes before any row, more before the last
+    rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(chunks))).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + 1200 and rows[1][0].startswith("Member 0000 ") and rows[-1][0].startswith("Member 1199 ")
+
+
+def test_the_workbook_is_a_well_formed_package_with_a_bold_frozen_header(client_for, pta_staff):
+    pta("Sialkot Tannery & Sons <PK>", city="  Sialkot\n")
+    data = client_for(pta_staff).get("/insight/exports/members.xlsx").get_data()
+
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        assert package.testzip() is None
+        names = package.namelist()
+        assert {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/worksheets/sheet1.xml"} <= set(names)
+        for name in names:
+            if name.endswith((".xml", ".rels")):
+                ElementTree.fromstring(package.read(name))  # noqa: S314 - our own file; raises if not well-formed
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet.title == "Members"
+    assert all(cell.font.b for cell in sheet[1]) and not sheet["A2"].font.b
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["A"].width == 36
+    assert (sheet["A2"].value, sheet["B2"].value) == ("Sialkot Tannery & Sons <PK>", "  Sialkot\n")
 
 
 def test_every_export_is_audited_with_its_period_and_association(client_for, pta_staff, admin):

@@ -16,7 +16,7 @@ from ...forms import PortalForm
 from ...models import Association, Role
 from ...permissions import roles_required
 from ...templating import current_locale
-from .. import bp, figures, periods
+from .. import bp, figures, periods, snapshots
 
 SIDE_BY_SIDE = ""  # the admin's association choice that shows every association next to each other
 
@@ -58,7 +58,12 @@ def dashboard():
     locale = current_locale()
     boards = [figures.board(association, period, locale) for association in associations]
     return render_template(
-        "insight/dashboard.html", form=form, period=period, period_range=_range_text(period), boards=boards
+        "insight/dashboard.html",
+        form=form,
+        period=period,
+        period_range=_range_text(period),
+        boards=boards,
+        figures_as_of=snapshots.as_of(),
     )
 
 
