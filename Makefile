@@ -47,9 +47,11 @@ run: install
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## make test: install what the tests need (Debian's chromium included) and run the whole suite
+## make test: install what the tests need (Debian's chromium included) and run the whole suite, a worker per
+## core (pytest-xdist; a test file stays on one worker, so a file's live server starts once); TEST_WORKERS=0: in one process
+TEST_WORKERS ?= auto
 test: install-dev browser server-tools
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Debian's chromium for the browser tests, through apt: as root, or with sudo when not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -5,6 +5,7 @@ The schema is created once per session; each test starts from empty tables.
 
 import os
 import weakref
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
 import jinja2
@@ -20,6 +21,7 @@ from portal.extensions import db
 from portal.models.base import utcnow
 
 from . import factories
+from .e2e.liveserver import fresh_database
 
 
 class TemplateCache(jinja2.BytecodeCache):
@@ -66,8 +68,16 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def _database(tmp_path_factory):
-    """Create the schema once; hand the URL to every test's app."""
+    """Create the schema once; hand the URL to every test's app. Under pytest-xdist (`make test` runs a
+    worker per core) each worker has a database of its own: on PostgreSQL a new one beside
+    PORTAL_TEST_DATABASE_URL, dropped at the end (an SQLite file is per worker already)."""
     url = database_url(tmp_path_factory)
+    own = os.environ.get("PYTEST_XDIST_WORKER") and url.startswith("postgresql")
+    with fresh_database(tmp_path_factory.mktemp("worker-db")) if own else nullcontext(url) as url:
+        yield from _schema(url)
+
+
+def _schema(url):
     app = create_app({**vars_of(TestConfig), "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         db.drop_all()  # a PostgreSQL test database may hold an earlier run's tables
