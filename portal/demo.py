@@ -1,14 +1,16 @@
 """Demo data: both associations, their staff, an admin, a dozen realistic member companies, their listings
 and (`demo_history`) a short partnership history between them."""
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
-from .auth.services import accept_terms, create_user, normalize_email
+from .auth.services import accept_terms, create_user, hash_password, normalize_email
 from .demo_history import seed_history
 from .extensions import db
 from .main.pages import current_terms_version
@@ -258,11 +260,21 @@ COMPANIES = [
 ]
 
 
+@functools.cache
+def _demo_password_hash(method: str) -> str:
+    """The demo password's hash with the app's hash method (the cache key: the tests' apps use a fast one)."""
+    return hash_password(DEMO_PASSWORD)
+
+
 def get_or_create_user(email, name, role=Role.member, association=None) -> tuple[User, bool]:
     user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
     if user:
         return user, False
-    user = create_user(email, name, DEMO_PASSWORD, role=role, association_id=association.id if association else None)
+    # Every demo account has the published password: its hash is made once, not once per account (a strong
+    # hash takes ~0.6 s: 17 accounts made `make run` and every browser test's server wait 10 s).
+    password_hash = _demo_password_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    association_id = association.id if association else None
+    user = create_user(email, name, role=role, association_id=association_id, password_hash=password_hash)
     user.email_confirmed_at = utcnow()
     # Demo people are fictitious (.example addresses) and seeded as if they had registered and confirmed,
     # so they also accepted the Terms in force when seeded: a demo starts at the dashboard, not the Terms

@@ -30,11 +30,14 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
-def create_user(email, name, password, role=Role.member, association_id=None, locale=None) -> User:
+def create_user(
+    email, name, password=None, role=Role.member, association_id=None, locale=None, password_hash=None
+) -> User:
+    """A new account with `password` (hashed here) or an already made `password_hash` (the demo's)."""
     user = User(
         email=normalize_email(email),
         name=name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         association_id=association_id if role is Role.staff else None,
         locale=locale,
