@@ -117,7 +117,17 @@ def _detail(row: TradeFigure) -> dict:
 
 
 def _confirmed():
-    return sa.and_(Outcome.status == OutcomeStatus.confirmed, Outcome.decided_at.is_not(None))
+    """What the scoreboard counts: outcomes confirmed by both companies, and only between companies of two
+    countries (a Pakistani and a Kazakh one). The figures beside them are bilateral trade; an agreement
+    between two members of one country, which the portal allows, is not part of it."""
+    recorder, confirmer = aliased(Company), aliased(Company)
+    cross_border = (
+        sa.select(recorder.id)
+        .join(confirmer, confirmer.id == Outcome.confirmed_by_company_id)
+        .where(recorder.id == Outcome.recorded_by_company_id, recorder.country != confirmer.country)
+        .exists()
+    )
+    return sa.and_(Outcome.status == OutcomeStatus.confirmed, Outcome.decided_at.is_not(None), cross_border)
 
 
 def confirmed_by_year_and_kind() -> list[dict]:

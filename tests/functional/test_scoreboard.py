@@ -101,6 +101,23 @@ def test_only_confirmed_outcomes_count_by_year_of_confirmation_and_kind(client):
     assert "900,000" not in html and "800,000" not in html
 
 
+def test_an_agreement_between_two_companies_of_one_country_is_not_bilateral_trade(client):
+    """The portal lets a Pakistani member take up another Pakistani member's listing; what they agree is not
+    trade between the two countries, so the scoreboard leaves it out (the dashboards still count it)."""
+    pakistani = factories.make_company(name="Kasur Tannery", association="PTA", country="PK", verified=True)
+    neighbour = factories.make_company(name="Lahore Leather", association="PTA", country="PK", verified=True)
+    listing = factories.make_live_listing(pakistani, "Wet blue cow hides", type="trade")
+    domestic = factories.make_interest(listing, neighbour, status="accepted").conversation
+    outcome(domestic, "trade_contract", 40_000, decided=datetime(2026, 2, 1), named=(True, True))
+    outcome(partnership(), "trade_contract", 6_000, decided=datetime(2026, 3, 1))
+
+    assert [(r["count"], r["value_usd"]) for r in scoreboard.confirmed_by_year_and_kind()] == [(1, 6_000)]
+    html = page(client)
+    assert row_of(html, "sb-year-table", "2026") == ["2026", "1", "$6,000"]
+    assert "40,000" not in html and "Lahore Leather" not in html
+    assert "1 confirmed agreement in all" in html
+
+
 def test_without_confirmed_outcomes_the_page_says_so(client):
     outcome(partnership(), "trade_contract", 5_000, status="recorded")
     html = page(client)
