@@ -181,6 +181,12 @@ class Meeting(db.Model):
 
     __table_args__ = (sa.Index("ix_meeting_conversation_activity", "conversation_id", "status", "starts_at"),)
 
+    @property
+    def has_started(self) -> bool:
+        """Its time has come: an agreed meeting is then held (the dashboard's funnel counts it so), and a
+        proposal nobody answered has lapsed; neither can be answered or cancelled any more."""
+        return self.starts_at <= utcnow()
+
 
 class OutcomeKind(enum.Enum):
     technology_transfer_agreement = "technology_transfer_agreement"

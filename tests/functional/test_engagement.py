@@ -30,6 +30,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.partnerships.panels import interest_box
+from portal.partnerships.services import meetings
 from portal.partnerships.services.outcomes import confirmed_outcomes
 from portal.permissions import can_see_listing_company
 
@@ -535,6 +536,30 @@ def test_third_company_cannot_propose_answer_or_download_meetings(client_for, ou
     assert client.get(f"/partnerships/meetings/{meeting.id}/calendar.ics").status_code == 404
     db.session.refresh(meeting)
     assert meeting.status is MeetingStatus.accepted and count(Meeting) == 1
+
+
+def test_a_meeting_whose_time_has_come_is_held_or_lapsed_and_can_no_longer_be_answered_or_cancelled(
+    client_for, member, kz_member, deal, clock
+):
+    partner, owner = client_for(kz_member), client_for(member)
+    propose(partner, deal, place="Almaty")
+    propose(partner, deal, day=(date.today() + timedelta(days=8)).isoformat(), place="Karachi")
+    agreed, unanswered = db.session.scalars(sa.select(Meeting).order_by(Meeting.id)).all()
+    owner.post(f"/partnerships/meetings/{agreed.id}/answer", data={"accept": "Accept"})
+    assert meetings.proposals_to_answer(member.company_id) == 1
+
+    clock.advance(days=10)
+    page = owner.get(f"/partnerships/conversations/{deal.id}").get_data(as_text=True)
+
+    assert ">held<" in page and ">lapsed without an answer<" in page and ">agreed<" not in page
+    assert "Cancel meeting" not in page and "Propose another time" not in page and "calendar.ics" not in page
+    owner.post(f"/partnerships/meetings/{unanswered.id}/answer", data={"accept": "Accept"})
+    owner.post(f"/partnerships/meetings/{agreed.id}/cancel")
+    partner.post(f"/partnerships/meetings/{unanswered.id}/cancel")
+    db.session.refresh(agreed)
+    db.session.refresh(unanswered)
+    assert (agreed.status, unanswered.status) == (MeetingStatus.accepted, MeetingStatus.proposed)
+    assert meetings.proposals_to_answer(member.company_id) == 0  # the dashboard waits for nothing
 
 
 # --- outcomes -------------------------------------------------------------------------------------

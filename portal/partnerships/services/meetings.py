@@ -109,6 +109,8 @@ def _answerable(user, meeting) -> None:
         raise RuleError(_("The other company answers this proposal."))
     if meeting.status is not MS.proposed:
         raise RuleError(_("This proposal was already answered."))
+    if meeting.has_started:
+        raise RuleError(_("The time of this proposal has passed: propose a new meeting instead."))
 
 
 def answer_meeting(user, meeting, accept: bool) -> Meeting:
@@ -156,7 +158,7 @@ def cancel_meeting(user, meeting) -> Meeting:
     require_party(user, meeting.conversation)
     if meeting.status is MS.proposed and user.company_id != meeting.proposer_company_id:
         raise RuleError(_("Decline the proposal instead."))
-    if meeting.status not in (MS.proposed, MS.accepted):
+    if meeting.status not in (MS.proposed, MS.accepted) or meeting.has_started:
         raise RuleError(_("This meeting can no longer be cancelled."))
     meeting.status, meeting.responded_by_id, meeting.responded_at = MS.cancelled, user.id, utcnow()
     who = user.company.name
@@ -181,6 +183,7 @@ def proposals_to_answer_query(company_id: int):
             Meeting.conversation_id.in_(conversation_ids(company_id)),
             Meeting.status == MS.proposed,
             Meeting.proposer_company_id != company_id,
+            Meeting.starts_at > utcnow(),  # a lapsed proposal waits for nobody
         )
         .order_by(Meeting.starts_at, Meeting.id)
     )
