@@ -63,6 +63,12 @@ SENTENCES = {
     "interest.withdraw": _l("%(actor)s (%(company)s) withdrew their interest in “%(listing)s”"),
     "outcome.record": _l("%(actor)s (%(company)s) recorded an outcome with %(partner)s: %(outcome)s"),
     "outcome.confirm": _l("%(actor)s (%(company)s) confirmed the outcome recorded by %(partner)s: %(outcome)s"),
+    "outcome.naming_allow": _l(
+        "%(actor)s (%(company)s) allowed the scoreboard to name their company with %(partner)s: %(outcome)s"
+    ),
+    "outcome.naming_withdraw": _l(
+        "%(actor)s (%(company)s) withdrew their consent to be named on the scoreboard with %(partner)s: %(outcome)s"
+    ),
     "outcome.dispute": _l(
         "%(actor)s (%(company)s) disputed the outcome recorded by %(partner)s: %(outcome)s; reason: %(comment)s"
     ),

@@ -7,6 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -14,7 +15,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import PortalForm
 from ..idempotency import FormTokenMixin
@@ -155,6 +156,12 @@ class ConfirmOutcomeForm(PortalForm):
 
     agrees_to_be_named = BooleanField(NAMED_LABEL, default=False)
     submit = SubmitField(_l("Confirm outcome"))
+
+
+class NamingConsentForm(PortalForm):
+    """A party's change of mind about being named on the scoreboard: "1" to allow it, "0" to withdraw it."""
+
+    agrees = HiddenField(validators=[AnyOf(("0", "1"))])
 
 
 class DisputeForm(PortalForm):

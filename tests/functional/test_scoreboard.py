@@ -230,6 +230,70 @@ def test_one_consent_is_not_enough_through_the_pages(client_for, member, kz_memb
     assert member.company.name not in html and kz_member.company.name not in html
 
 
+def named_deal(member, kz_member, client_for):
+    """A trade contract recorded by the KZ partner and confirmed by the PK owner, both agreeing to be named."""
+    listing = factories.make_live_listing(member.company, "Wet blue hides", type="trade")
+    deal = factories.make_interest(listing, kz_member.company, kz_member, status="accepted").conversation
+    partner, owner = client_for(kz_member), client_for(member)
+    data = {"kind": "trade_contract", "value_usd": "25000", "agrees_to_be_named": "y"}
+    partner.post(f"/partnerships/conversations/{deal.id}/outcomes", data=data)
+    agreement = db.session.scalar(sa.select(Outcome))
+    owner.post(f"/partnerships/outcomes/{agreement.id}/confirm", data={"agrees_to_be_named": "y"})
+    return deal, agreement, partner, owner
+
+
+def test_either_company_withdraws_its_consent_and_the_names_leave_the_scoreboard(client, client_for, member, kz_member):
+    deal, agreement, partner, owner = named_deal(member, kz_member, client_for)
+    assert member.company.name in page(client)
+    conversation = page(owner, f"/partnerships/conversations/{deal.id}")
+    assert "Your company agreed to be named on the public scoreboard." in conversation
+
+    answer = owner.post(f"/partnerships/outcomes/{agreement.id}/naming", data={"agrees": "0"})
+
+    assert answer.status_code == 302 and answer.location.endswith(
+        f"/partnerships/conversations/{deal.id}#outcome-{agreement.id}"
+    )
+    html = page(client)
+    assert member.company.name not in html and kz_member.company.name not in html and "$25,000" in html
+    assert "Your company has not agreed to be named" in page(owner, f"/partnerships/conversations/{deal.id}")
+    partner.post(f"/partnerships/outcomes/{agreement.id}/naming", data={"agrees": "0"})
+    owner.post(f"/partnerships/outcomes/{agreement.id}/naming", data={"agrees": "1"})  # changes its mind again
+    db.session.refresh(agreement)
+    assert (agreement.recorder_agrees_to_be_named, agreement.confirmer_agrees_to_be_named) == (False, True)
+    naming = sa.select(AuditLog.action).where(AuditLog.action.like("outcome.naming%")).order_by(AuditLog.id)
+    actions = db.session.scalars(naming).all()
+    assert actions == ["outcome.naming_withdraw", "outcome.naming_withdraw", "outcome.naming_allow"]
+
+
+def test_only_the_two_companies_change_their_own_consent(client_for, member, kz_member):
+    _deal, agreement, _partner, _owner = named_deal(member, kz_member, client_for)
+    third = factories.make_company(name="Almaty Outsider Leather", country="KZ", association="KLA", verified=True)
+    outsider = factories.make_user(email="owner@outsider.example", company=third, owner=True)
+
+    refused = client_for(outsider).post(f"/partnerships/outcomes/{agreement.id}/naming", data={"agrees": "0"})
+    nonsense = client_for(member).post(f"/partnerships/outcomes/{agreement.id}/naming", data={"agrees": "maybe"})
+
+    assert refused.status_code == 404
+    assert nonsense.status_code == 302
+    db.session.refresh(agreement)
+    assert agreement.recorder_agrees_to_be_named and agreement.confirmer_agrees_to_be_named
+
+
+def test_the_other_company_consents_with_its_confirmation_not_before(client_for, member, kz_member):
+    listing = factories.make_live_listing(member.company, "Wet blue hides", type="trade")
+    deal = factories.make_interest(listing, kz_member.company, kz_member, status="accepted").conversation
+    data = {"kind": "trade_contract", "value_usd": "1000", "agrees_to_be_named": "y"}
+    client_for(kz_member).post(f"/partnerships/conversations/{deal.id}/outcomes", data=data)
+    oid = db.session.scalar(sa.select(Outcome.id))
+    owner = client_for(member)
+    assert 'name="agrees" value' not in page(owner, f"/partnerships/conversations/{deal.id}")
+
+    owner.post(f"/partnerships/outcomes/{oid}/naming", data={"agrees": "1"})
+
+    outcome_row = db.session.get(Outcome, oid)
+    assert outcome_row.status is OutcomeStatus.recorded and not outcome_row.confirmer_agrees_to_be_named
+
+
 # --- the official figures: admins only --------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from ..forms import (
     MeetingAnswerForm,
     MeetingForm,
     MessageForm,
+    NamingConsentForm,
     OutcomeForm,
 )
 from ..services import conversations
@@ -74,6 +75,7 @@ def render_conversation(conversation, status=200, **forms):
         outcome_form=forms.get("outcome_form") or OutcomeForm(formdata=None),
         dispute_form=DisputeForm(formdata=None),
         confirm_form=ConfirmOutcomeForm(formdata=None),
+        naming_form=NamingConsentForm(formdata=None),
         answer_form=MeetingAnswerForm(formdata=None),
         action_form=ActionForm(),
         contacts=company_users(other.id),

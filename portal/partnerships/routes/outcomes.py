@@ -10,7 +10,7 @@ from ...models import Outcome, OutcomeKind
 from ...permissions import member_required
 from ...rules import back_to, or_field_error
 from .. import bp
-from ..forms import ConfirmOutcomeForm, DisputeForm, OutcomeForm
+from ..forms import ConfirmOutcomeForm, DisputeForm, NamingConsentForm, OutcomeForm
 from ..services import outcomes
 from .common import conversation_url, party_conversation, party_object, to_conversation
 from .conversations import render_conversation
@@ -63,6 +63,25 @@ def confirm_outcome(outcome_id):
             outcomes.confirm_outcome(current_user, outcome, agrees_to_be_named=form.agrees_to_be_named.data)
         db.session.commit()
         flash(_("Outcome confirmed. Congratulations on your partnership!"), "success")
+    return redirect(back)
+
+
+@bp.route("/outcomes/<int:outcome_id>/naming", methods=["POST"])
+@member_required
+def naming_consent(outcome_id):
+    """Allow or withdraw the company's consent to be named on the public scoreboard for this outcome."""
+    outcome = party_object(Outcome, outcome_id)
+    back = conversation_url(outcome.conversation_id, f"outcome-{outcome.id}")
+    form = NamingConsentForm()
+    if form.validate_on_submit():
+        agrees = form.agrees.data == "1"
+        with back_to(back):
+            outcomes.set_naming_consent(current_user, outcome, agrees)
+        db.session.commit()
+        if agrees:
+            flash(_("Your company may be named with this agreement once both companies allow it."), "success")
+        else:
+            flash(_("Your company's consent is withdrawn: the scoreboard shows this agreement without names."), "info")
     return redirect(back)
 
 

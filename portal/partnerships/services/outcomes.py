@@ -94,6 +94,22 @@ def confirm_outcome(user, outcome, agrees_to_be_named=False) -> Outcome:
     return outcome
 
 
+def set_naming_consent(user, outcome, agrees: bool) -> Outcome:
+    """A party changes its own consent to be named on the public scoreboard, whenever it likes: the recorder
+    from the start, the other company once it has confirmed. Names need both consents, so either company
+    withdrawing its own takes both names off the scoreboard at once."""
+    require_party(user, outcome.conversation)
+    if user.company_id == outcome.recorded_by_company_id:
+        outcome.recorder_agrees_to_be_named = agrees
+    elif user.company_id == outcome.confirmed_by_company_id:
+        outcome.confirmer_agrees_to_be_named = agrees
+    else:
+        raise RuleError(_("Confirm the outcome first: the consent comes with the confirmation."))
+    action = "outcome.naming_allow" if agrees else "outcome.naming_withdraw"
+    audit.record(user, action, "outcome", outcome.id, association_id=user.company.association_id)
+    return outcome
+
+
 def dispute_outcome(user, outcome, reason: str) -> Outcome:
     _decidable(user, outcome)
     outcome.status, outcome.decided_at = OutcomeStatus.disputed, utcnow()
