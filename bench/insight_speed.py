@@ -18,15 +18,17 @@ PostgreSQL's JIT compiler (on by default) costs up to a second on these queries:
 PGOPTIONS="-c jit=off" in the environment.
 
 Then the worker's insight job (`snapshots.refresh`, every figure of every association and of the whole
-portal over the fixed periods) is timed once, as the worker would run it every few minutes. Then, through
-the Flask test client and logged in through the real form, each dashboard request (/insight/ for PTA
-staff, KLA staff, and an admin's side-by-side view) for each fixed period (30d, quarter, year, all: read
-from the snapshots) and a custom range, this year to date (always computed live), and every export route
+portal over the fixed periods, and the day-by-day series of the rolled-up ones) is timed once, as the
+worker would run it every few minutes. Then, through the Flask test client and logged in through the real
+form, each dashboard request (/insight/ for PTA staff, KLA staff, and an admin's side-by-side view) for
+each fixed period (30d, quarter, year, all: read from the snapshots) and two custom ranges, this year to
+date and the last four years and more (summed from the day-by-day series), and every export route
 (/insight/exports/...) the app defines, is timed: one warm-up, then --runs runs; the median and the
 maximum are printed with PASS when the maximum is under the budget; then the public scoreboard and
 supply calendar, for a visitor. Exports stream: they are judged by
 their first byte (when the download starts), and the time to the last byte is printed beside it.
---no-snapshots times every dashboard live (the snapshots are not computed).
+--no-snapshots times every dashboard live (the snapshots are neither computed nor read: an earlier run's
+would still be young).
 """
 
 import argparse
@@ -51,7 +53,11 @@ LOGINS = {
 PERIODS = ("30d", "quarter", "year", "all")
 PUBLIC = ("/scoreboard", "/supply-calendar")  # the public insight pages, for anyone
 _TODAY = datetime.now().date()
-CUSTOM = f"/insight/?period=custom&from={_TODAY.replace(day=1).replace(month=1).isoformat()}&to={_TODAY.isoformat()}"
+# Custom ranges: this year to date, and the generated data's three years and more (every day of the series).
+CUSTOM = [
+    f"/insight/?period=custom&from={first.isoformat()}&to={_TODAY.isoformat()}"
+    for first in (_TODAY.replace(month=1, day=1), _TODAY.replace(year=_TODAY.year - 4, month=1, day=1))
+]
 PASSWORD = "bench-password-9-horse"  # noqa: S105 - a throwaway database
 
 
@@ -148,6 +154,8 @@ def run(args) -> bool:
     conf.update(SQLALCHEMY_DATABASE_URI=url, INDEX_DIR=f"{tmp}/index", UPLOAD_DIR=f"{tmp}/uploads")
     # The export limits are counted (their cost is part of the answer) but high enough for every run.
     conf.update(RATELIMIT_EXPORT_ADDRESS="100000/hour", RATELIMIT_EXPORT_ACCOUNT="100000/hour")
+    if args.no_snapshots:
+        conf.update(INSIGHT_SNAPSHOT_MAX_AGE=0)
     app = create_app(conf)
     with app.app_context():
         if args.reuse:  # the database of an earlier run (--database-url), to time a change of the code only
@@ -175,7 +183,7 @@ def run(args) -> bool:
         browser = app.test_client()
         answer = browser.post("/auth/login", data={"email": email, "password": PASSWORD})
         assert answer.status_code == 302, f"{who} could not log in: {answer.status_code}"
-        for path in [f"/insight/?period={period}" for period in PERIODS] + [CUSTOM]:
+        for path in [f"/insight/?period={period}" for period in PERIODS] + CUSTOM:
             verdicts.append(report(f"{who:10} {path}", *timed(browser, path, args.runs)))
         if who == "admin":
             continue  # the admin's exports are the side-by-side's sum: timed as staff, per association

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Company, Interest, Listing, ListingHsHeading, ListingTag, ListingType
 from ..models.listing import Direction
 from ..taxonomy import vocabulary
-from .snapshots import snapshot
+from .snapshots import rollup, snapshot, within
 
 
 def member_ids(association_id):
@@ -37,6 +37,14 @@ def month_key(column):
     if db.session.get_bind().dialect.name == "postgresql":
         return sa.func.to_char(column, "YYYY-MM")
     return sa.func.strftime("%Y-%m", column)
+
+
+def day_key(column):
+    """SQL: the ISO day "YYYY-MM-DD" of a timestamp column (UTC, as stored): a @rollup's series key. The
+    format is literal SQL, not a parameter, so that GROUP BY the same expression matches its SELECT."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(column, sa.literal_column("'YYYY-MM-DD'"))
+    return sa.func.strftime(sa.literal_column("'%Y-%m-%d'"), column)
 
 
 def seconds_between(later, earlier):
@@ -93,29 +101,48 @@ def supply_demand(association_id, locale: str) -> dict:
 # --- 7. activity by city ------------------------------------------------------------------------------
 
 
-@snapshot("cities")
-def cities(association_id, period) -> list[dict]:
-    """By the member company's city: member companies registered before the period's end, listings they
-    created in the period and interests they sent in it."""
+def _cities_of_days(series: dict, period) -> list[dict]:
+    """The cities' rows of a day-by-day series: companies registered up to the period's last day, listings
+    and interests of its days."""
+    rows: dict[str, dict] = {}
+    for name, since_the_beginning in (("companies", True), ("listings", False), ("interests", False)):
+        for parts in within(series, period, since_the_beginning):
+            for place, n in parts.get(name, {}).items():
+                row = rows.setdefault(place, {"city": place, "companies": 0, "listings": 0, "interests": 0})
+                row[name] += n
+    return sorted(rows.values(), key=lambda r: (-r["companies"], -r["listings"], r["city"]))
+
+
+@rollup("cities", _cities_of_days)
+def cities(association_id, period, now=None) -> dict:
+    """By the member company's city, day by day: member companies registered (before the period's end),
+    listings they created and interests they sent (in the period)."""
     members = member_ids(association_id)
     city = sa.func.trim(Company.city)
+    by_day = {
+        name: day_key(column)
+        for name, column in (
+            ("companies", Company.created_at),
+            ("listings", Listing.created_at),
+            ("interests", Interest.created_at),
+        )
+    }
     figures = {
-        "companies": sa.select(city, sa.func.count(Company.id)).where(
+        "companies": sa.select(by_day["companies"], city, sa.func.count(Company.id)).where(
             Company.id.in_(members), Company.created_at < period.end
         ),
-        "listings": sa.select(city, sa.func.count(Listing.id))
+        "listings": sa.select(by_day["listings"], city, sa.func.count(Listing.id))
         .join(Company, Company.id == Listing.company_id)
         .where(Company.id.in_(members), period.clause(Listing.created_at)),
-        "interests": sa.select(city, sa.func.count(Interest.id))
+        "interests": sa.select(by_day["interests"], city, sa.func.count(Interest.id))
         .join(Company, Company.id == Interest.from_company_id)
         .where(Company.id.in_(members), period.clause(Interest.created_at)),
     }
-    rows: dict[str, dict] = {}
+    series: dict[str, dict] = {}
     for name, query in figures.items():
-        for place, n in db.session.execute(query.group_by(city)):
-            row = rows.setdefault(place or "", {"city": place or "", "companies": 0, "listings": 0, "interests": 0})
-            row[name] = n
-    return sorted(rows.values(), key=lambda r: (-r["companies"], -r["listings"], r["city"]))
+        for day, place, n in db.session.execute(query.group_by(by_day[name], city)):
+            series.setdefault(day, {}).setdefault(name, {})[place or ""] = n
+    return series
 
 
 # --- 8. HS headings -----------------------------------------------------------------------------------

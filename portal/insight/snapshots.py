@@ -6,8 +6,14 @@ every aggregate indexed (bench/insight_speed.py), against a budget of 500 ms per
 `insight-figures` job (`refresh`) computes every `@snapshot` figure of `stats` and `market` for every
 association and for the whole portal, over each fixed period (PERIOD_KEYS), every INSIGHT_REFRESH_SECONDS,
 and keeps the values in `InsightSnapshot`. A read uses a snapshot younger than INSIGHT_SNAPSHOT_MAX_AGE and
-otherwise computes the figure live: a stopped worker makes the pages slower, never stale. A custom range is
-always live (its dates are the reader's own), and so is any call that names its own `now`.
+otherwise computes the figure live: a stopped worker makes the pages slower, never stale. Any call that names
+its own `now` is live.
+
+A custom range has the reader's own dates, so no snapshot holds it. The figures too slow to compute for one
+(decision medians, the funnel, cities) are `@rollup`s instead: written once as a day-by-day query, they are
+summed over the days of any period. The worker keeps each one's whole day-by-day series (period key DAILY),
+and a custom range sums the days it covers from there (a custom range is whole days); without a fresh
+series it runs the same query for its own days.
 
 `as_of()` tells the page the oldest snapshot it used in this request ("Figures as of ..."), None when every
 figure was live. The snapshots are a cache of the database: emptying the table loses nothing.
@@ -25,7 +31,9 @@ from ..models.base import utcnow
 
 PERIOD_KEYS = ("30d", "quarter", "year", "all")  # the periods of `periods.PERIODS` that are not a custom range
 NO_PERIOD = "now"  # the period key of a figure that is "live now" whatever the period
+DAILY = "daily"  # the period key of a @rollup's day-by-day series, for custom ranges
 FIGURES: dict[str, tuple] = {}  # name -> (compute, by_period), filled by @snapshot
+ROLLUPS: dict[str, object] = {}  # name -> by_day, filled by @rollup
 
 
 def snapshot(name: str, by_period: bool = True):
@@ -47,6 +55,39 @@ def snapshot(name: str, by_period: bool = True):
         return read
 
     return register
+
+
+def rollup(name: str, combine):
+    """Make a figure of a day-by-day query. `by_day(association_id, period, now=None)` returns the period's
+    parts by ISO day ({"2026-11-30": parts}); the figure is `combine(series, period)`, which reads the days
+    that `within(series, period)` gives it. A fixed period is a @snapshot as usual; a custom range combines
+    the worker's whole series when it is fresh, else the query's own for that range."""
+
+    def register(by_day):
+        @snapshot(name)
+        def compute(association_id, period, now=None):
+            return combine(by_day(association_id, period, now), period)
+
+        @functools.wraps(by_day)
+        def read(association_id, period, now=None):
+            if now is None and period.key not in PERIOD_KEYS:
+                series = _fresh(name, association_id, DAILY)
+                if series is not None:
+                    return combine(series, period)
+            return compute(association_id, period, now)
+
+        ROLLUPS[name] = by_day
+        return read
+
+    return register
+
+
+def within(series: dict, period, since_the_beginning: bool = False) -> list:
+    """The parts of the days of a day-by-day series that the period covers, from the day its first moment
+    falls on to the day of its last (every day up to that one with `since_the_beginning`)."""
+    first = "" if period.start is None or since_the_beginning else period.start.date().isoformat()
+    last = (period.end - timedelta(microseconds=1)).date().isoformat()
+    return [parts for day, parts in series.items() if first <= day <= last]
 
 
 def _scope(association_id) -> str:
@@ -74,7 +115,7 @@ def _fresh(name: str, association_id, key: str):
     if row is None:
         return None
     g.insight_as_of = min(row.computed_at, g.get("insight_as_of") or row.computed_at)
-    return _decode(row.value)
+    return row.value if key == DAILY else _decode(row.value)  # a series is plain JSON: days, numbers, names
 
 
 def as_of() -> datetime | None:
@@ -83,8 +124,8 @@ def as_of() -> datetime | None:
 
 
 def refresh() -> int:
-    """Compute every registered figure for every scope and fixed period, as of now, and store it; returns
-    how many. One commit per scope: a dashboard never shows one scope's figures from two refreshes."""
+    """Compute every registered figure for every scope and fixed period, and every @rollup's day-by-day
+    series of all time, as of now, and store them; returns how many. One commit per scope: a dashboard never shows one scope's figures from two refreshes."""
     from . import periods, stats  # noqa: F401 - importing stats registers its figures
 
     now = utcnow()
@@ -105,7 +146,19 @@ def refresh() -> int:
                     db.session.add(row)
                 row.value, row.computed_at = _encode(value), now
                 written += 1
+        everything = periods.parse({"period": "all"}, now)
+        for name, by_day in ROLLUPS.items():
+            value = by_day(association_id, everything, now)
+            row = stored.get((name, _scope(association_id), DAILY))
+            if row is None:
+                row = InsightSnapshot(figure=name, scope=_scope(association_id), period_key=DAILY)
+                db.session.add(row)
+            row.value, row.computed_at = value, now
+            written += 1
         db.session.commit()
+    # Figures renamed or retired since an earlier release: nothing reads them any more.
+    db.session.execute(sa.delete(InsightSnapshot).where(InsightSnapshot.figure.not_in(list(FIGURES))))
+    db.session.commit()
     return written
 
 

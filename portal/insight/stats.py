@@ -28,8 +28,13 @@ was told about, once per pair and side, so a row counts for the association of `
 interests received on members' listings (`created_at`) -> accepted (`responded_at`) -> conversations
 (`created_at`) -> meetings held (accepted, `starts_at` in the period and already past) -> outcomes
 recorded (`created_at`) -> confirmed (`decided_at`).
+
+The decision medians (of waits in whole seconds), the funnel and the cities are `snapshots.rollup`s: each
+query counts day by day (UTC days) and the figure sums the period's days, so that a custom range can be
+summed from the worker's series instead of scanning the tables for its reader.
 """
 
+import statistics
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -56,11 +61,11 @@ from ..models import (
 )
 from ..models.company import VerificationStatus
 from ..moderation.clauses import waiting_clause
-from .market import cities, hs_headings, member_ids, member_listing_ids, supply_demand  # noqa: F401 - the API
+from .market import cities, day_key, hs_headings, member_ids, member_listing_ids, supply_demand  # noqa: F401 - the API
 from .market import month_key as _month_key
 from .market import seconds_between as _seconds
 from .market import unindexed as _unindexed
-from .snapshots import snapshot
+from .snapshots import rollup, snapshot, within
 
 MEMBER_STATUSES = ("verified", "unverified", "rejected", "revoked")
 MAX_MONTHS = 36  # "all time" shows the last three years month by month
@@ -188,33 +193,24 @@ def listings(association_id, period) -> list[dict]:
 # --- 3. how long decisions take ---------------------------------------------------------------------
 
 
-def _median(durations) -> tuple[int, float | None]:
-    """How many non-NULL values a one-column subquery has, and their median, in one query that reads it once
-    (row_number and count as window functions: PostgreSQL's percentile_cont has no SQLite twin)."""
-    value = durations.c[0]
-    ranked = (
-        sa.select(
-            value.label("value"),
-            sa.func.row_number().over(order_by=value).label("rank"),
-            sa.func.count().over().label("n"),
-        )
-        .where(value.is_not(None))
-        .subquery()
-    )
-    middle = ranked.c.rank.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
-    n, median = db.session.execute(sa.select(sa.func.max(ranked.c.n), sa.func.avg(ranked.c.value)).where(middle)).one()
-    return (0, None) if not n else (n, float(median))
+def _medians_of_days(series: dict, period) -> dict:
+    """{"verification": {"count", "median_seconds"}, "moderation": ...} of the waits of the period's days."""
+    figures = {}
+    for name in ("verification", "moderation"):
+        waits = [wait for parts in within(series, period) for wait in parts.get(name, ())]
+        figures[name] = {"count": len(waits), "median_seconds": statistics.median(waits) if waits else None}
+    return figures
 
 
-@snapshot("decision_times")
-def decision_times(association_id, period, now=None) -> dict:
-    """Median time to a verification decision (company created -> its first verify or reject) and to a
-    moderation decision (the latest submit, resubmit or revision_submit row -> approve, reject or
-    request_changes, of the listing or of an edit), for decisions taken in the period; and the queues now.
+@rollup("decision_waits", _medians_of_days)
+def _decision_waits(association_id, period, now=None) -> dict:
+    """Day by day, the waits (whole seconds) ended by the decisions taken that day: to a verification
+    decision (company created -> its first verify or reject) and to a moderation decision (the latest
+    submit, resubmit or revision_submit row -> approve, reject or request_changes, of the listing or of an
+    edit). A median is not a sum of days, so a day keeps its waits, not a figure.
 
     Listings moved by an import have no audit rows and are not counted; a decision without a submit row
     before it (an imported "submitted" listing) neither."""
-    now = now or base.utcnow()
     first = (
         sa.select(AuditLog.object_id, sa.func.min(AuditLog.at).label("at"))
         .where(AuditLog.object_type == "company", AuditLog.action.in_(_FIRST_DECISIONS))
@@ -222,28 +218,29 @@ def decision_times(association_id, period, now=None) -> dict:
         .subquery()
     )
     verification = (
-        sa.select(_seconds(first.c.at, Company.created_at).label("seconds"))
+        sa.select(first.c.at.label("at"), _seconds(first.c.at, Company.created_at).label("seconds"))
         .join(first, first.c.object_id == Company.id)
         .where(Company.id.in_(_member_ids(association_id)), period.clause(first.c.at))
         .subquery()
     )
-    moderation = _moderation_waits(association_id, period)
-    figures = {}
-    for name, durations in (("verification", verification), ("moderation", moderation)):
-        count, median = _median(durations)
-        figures[name] = {"count": count, "median_seconds": median}
-    return {
-        **figures,
-        "moderation_queue": _moderation_queue(association_id),
-        "verification_queue": _verification_queue(association_id),
-    }
+    series: dict[str, dict] = {}
+    for name, waits in (("verification", verification), ("moderation", _moderation_waits(association_id, period))):
+        query = sa.select(day_key(waits.c.at), waits.c.seconds).where(waits.c.seconds.is_not(None))
+        for day, seconds in db.session.execute(query):
+            series.setdefault(day, {}).setdefault(name, []).append(round(float(seconds)))
+    return series
+
+
+def decision_times(association_id, period, now=None) -> dict:
+    """The median waits for the decisions taken in the period (`_decision_waits`), and the queues now."""
+    return {**_decision_waits(association_id, period, now), **_queues(association_id)}
 
 
 def _moderation_waits(association_id, period):
-    """SQL: the seconds from the latest submit row to each moderation decision taken in the period on the
-    members' listings (NULL without a submit before it). One ordered pass over those listings' submit and
-    decision rows (a running max of the submit times), not a lookup per decision: at 46,000 decisions the
-    lookups took seconds."""
+    """SQL (at, seconds): each moderation decision taken in the period on the members' listings, and the
+    seconds since the latest submit row before it (NULL without one). One ordered pass over those listings'
+    submit and decision rows (a running max of the submit times), not a lookup per decision: at 46,000
+    decisions the lookups took seconds."""
     listing_type = AuditLog.object_type == "listing"
     decided = sa.select(AuditLog.object_id).where(
         listing_type,
@@ -264,10 +261,19 @@ def _moderation_waits(association_id, period):
     )
     rows = history.subquery()
     return (
-        sa.select(_seconds(rows.c.at, rows.c.submitted).label("seconds"))
+        sa.select(rows.c.at.label("at"), _seconds(rows.c.at, rows.c.submitted).label("seconds"))
         .where(rows.c.action.in_(_LISTING_DECISIONS), period.clause(rows.c.at))
         .subquery()
     )
+
+
+@snapshot("queues", by_period=False)
+def _queues(association_id) -> dict:
+    """What waits for a decision now, whatever the period: {"moderation_queue", "verification_queue"}."""
+    return {
+        "moderation_queue": _moderation_queue(association_id),
+        "verification_queue": _verification_queue(association_id),
+    }
 
 
 def _moderation_queue(association_id) -> dict:
@@ -309,47 +315,55 @@ def _verification_queue(association_id) -> dict:
 # --- 4. the partnership funnel ----------------------------------------------------------------------
 
 
-@snapshot("funnel")
-def _funnel_counts(association_id, period, now=None) -> dict[str, int]:
-    """Every step's count in one statement: one derived table per table read, the steps of one table
-    (interests and acceptances, outcomes and confirmations) as conditional counts of a single scan."""
+def _sum_of_days(series: dict, period) -> dict[str, int]:
+    """Each funnel step's count over the period's days."""
+    counts = dict.fromkeys(FUNNEL_KEYS, 0)
+    for parts in within(series, period):
+        for key, n in parts.items():
+            counts[key] += n
+    return counts
+
+
+@rollup("funnel", _sum_of_days)
+def _funnel_counts(association_id, period, now=None) -> dict[str, dict[str, int]]:
+    """Every step's count day by day, in one statement: a UNION ALL of one grouped count per step, each by
+    the day of its own time column."""
     now = now or base.utcnow()
-    inside = period.clause
     listing_ids = _member_listing_ids(association_id)
     conversation_ids = sa.select(Conversation.id).where(Conversation.listing_id.in_(listing_ids))
-    accepted = sa.and_(Interest.status == InterestStatus.accepted, inside(Interest.responded_at))
-    confirmed = sa.and_(Outcome.status == OutcomeStatus.confirmed, inside(Outcome.decided_at))
-    tables = [
-        sa.select(sa.func.count().label("live")).where(
-            Listing.company_id.in_(_member_ids(association_id)), inside(Listing.published_at)
+    steps = {
+        "live": (Listing.published_at, Listing.company_id.in_(_member_ids(association_id))),
+        "matches": (MatchNotice.created_at, MatchNotice.listing_id.in_(listing_ids)),
+        "interests": (Interest.created_at, Interest.listing_id.in_(listing_ids)),
+        "accepted": (
+            Interest.responded_at,
+            sa.and_(Interest.listing_id.in_(listing_ids), Interest.status == InterestStatus.accepted),
         ),
-        sa.select(sa.func.count().label("matches"))
-        .select_from(MatchNotice)
-        .where(MatchNotice.listing_id.in_(listing_ids), inside(MatchNotice.created_at)),
-        sa.select(
-            sa.func.count(sa.case((inside(Interest.created_at), 1))).label("interests"),
-            sa.func.count(sa.case((accepted, 1))).label("accepted"),
-        ).where(Interest.listing_id.in_(listing_ids), sa.or_(inside(Interest.created_at), accepted)),
-        sa.select(sa.func.count().label("conversations")).where(
-            Conversation.listing_id.in_(listing_ids), inside(Conversation.created_at)
+        "conversations": (Conversation.created_at, Conversation.listing_id.in_(listing_ids)),
+        "meetings": (
+            Meeting.starts_at,
+            sa.and_(
+                Meeting.conversation_id.in_(conversation_ids),
+                Meeting.status == MeetingStatus.accepted,
+                Meeting.starts_at <= now,
+            ),
         ),
-        sa.select(sa.func.count().label("meetings")).where(
-            Meeting.conversation_id.in_(conversation_ids),
-            Meeting.status == MeetingStatus.accepted,
-            inside(Meeting.starts_at),
-            Meeting.starts_at <= now,
+        "outcomes": (Outcome.created_at, Outcome.conversation_id.in_(conversation_ids)),
+        "confirmed": (
+            Outcome.decided_at,
+            sa.and_(Outcome.conversation_id.in_(conversation_ids), Outcome.status == OutcomeStatus.confirmed),
         ),
-        sa.select(
-            sa.func.count(sa.case((inside(Outcome.created_at), 1))).label("outcomes"),
-            sa.func.count(sa.case((confirmed, 1))).label("confirmed"),
-        ).where(Outcome.conversation_id.in_(conversation_ids), sa.or_(inside(Outcome.created_at), confirmed)),
+    }
+    counts = [
+        sa.select(sa.literal_column(f"'{key}'").label("step"), day_key(column).label("day"), sa.func.count())
+        .where(where, period.clause(column))
+        .group_by(day_key(column))
+        for key, (column, where) in steps.items()
     ]
-    derived = [table.subquery() for table in tables]
-    joined = derived[0]
-    for table in derived[1:]:
-        joined = joined.join(table, sa.true())  # one row each: the join only puts them side by side
-    columns = [column for table in derived for column in table.c]
-    return db.session.execute(sa.select(*columns).select_from(joined)).one()._asdict()
+    series: dict[str, dict[str, int]] = {}
+    for step, day, n in db.session.execute(sa.union_all(*counts)):
+        series.setdefault(day, {})[step] = n
+    return series
 
 
 def funnel(association_id, period, now=None) -> list[dict]:
