@@ -34,6 +34,8 @@ def create_user(
     email, name, password=None, role=Role.member, association_id=None, locale=None, password_hash=None
 ) -> User:
     """A new account with `password` (hashed here) or an already made `password_hash` (the demo's)."""
+    if (password is None) == (password_hash is None):
+        raise ValueError("create_user needs a password or a password_hash, not both and not neither")
     user = User(
         email=normalize_email(email),
         name=name.strip(),

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -240,3 +241,12 @@ def test_create_admin_refuses_a_common_password(runner):
     result = runner.invoke(args=["create-admin", "root@example.org", "--password", "qwertyuiop"])
     assert result.exit_code != 0
     assert db.session.scalar(sa.select(User).where(User.email == "root@example.org")) is None
+
+
+def test_an_account_is_made_with_a_password_or_a_hash_never_neither_nor_both(app):
+    from portal.auth.services import create_user
+
+    for given in ({}, {"password": "a-long-password-1", "password_hash": "scrypt:x"}):
+        with pytest.raises(ValueError, match="password or a password_hash"):
+            create_user("nobody@example.com", "Nobody", **given)
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0

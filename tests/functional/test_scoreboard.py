@@ -271,10 +271,13 @@ def test_only_the_two_companies_change_their_own_consent(client_for, member, kz_
     outsider = factories.make_user(email="owner@outsider.example", company=third, owner=True)
 
     refused = client_for(outsider).post(f"/partnerships/outcomes/{agreement.id}/naming", data={"agrees": "0"})
-    nonsense = client_for(member).post(f"/partnerships/outcomes/{agreement.id}/naming", data={"agrees": "maybe"})
+    owner = client_for(member)
+    nonsense = owner.post(f"/partnerships/outcomes/{agreement.id}/naming", data={"agrees": "maybe"})
 
     assert refused.status_code == 404
     assert nonsense.status_code == 302
+    said = page(owner, nonsense.location)
+    assert "That choice was not understood; your consent is as it was." in said
     db.session.refresh(agreement)
     assert agreement.recorder_agrees_to_be_named and agreement.confirmer_agrees_to_be_named
 

@@ -82,6 +82,8 @@ def naming_consent(outcome_id):
             flash(_("Your company may be named with this agreement once both companies allow it."), "success")
         else:
             flash(_("Your company's consent is withdrawn: the scoreboard shows this agreement without names."), "info")
+    else:  # only a forged request sends another value than the page's buttons
+        flash(_("That choice was not understood; your consent is as it was."), "warning")
     return redirect(back)
 
 
