@@ -58,25 +58,37 @@ def check_email():
     return render_template("auth/check_email.html", email=email)
 
 
-@bp.route("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token):
-    user = services.confirm_email(token)
+    """Confirm an address from the link mailed to it. The link proves the mailbox, not the password: anyone
+    can register a stranger's address with a password of their own and wait for the stranger to confirm it
+    (pre-account hijacking). So only the browser that registered (or is logged in as the account) confirms
+    at once; any other asks for a new password with the confirmation, which ends every other session."""
+    user = services.user_for_confirm_token(token)
     if user is None:
         flash(_("This confirmation link is invalid, has expired or was already used."), "danger")
         return redirect(url_for("main.dashboard") if current_user.is_authenticated else url_for("main.index"))
+    if current_user.is_authenticated and current_user.id != user.id:
+        flash(_("This confirmation link is for another account. Log out, then open it again."), "warning")
+        return redirect(url_for("main.dashboard"))
+    registering_browser = current_user.is_authenticated or session.get("registered_email") == user.email
+    form = ResetPasswordForm()
+    form.password_owner = user  # the new password may not contain the account's email or name
+    if not registering_browser and not form.validate_on_submit():
+        return render_template("auth/confirm_password.html", form=form, email=user.email)
+    services.confirm_email(user, None if registering_browser else form.password.data)
     db.session.commit()
     next_step = url_for("companies.create") if user.is_member and user.company_id is None else None
     if current_user.is_authenticated:
         flash(_("Your email address is confirmed."), "success")
         return redirect(next_step or url_for("main.dashboard"))
-    if session.get("registered_email") == user.email and user.active:
-        # The browser that registered, opening the link mailed to the address: that proves both.
-        session.clear()
-        login_user(user)
-        flash(_("Your email address is confirmed. Now tell us about your company."), "success")
-        return redirect(next_step or url_for("main.dashboard"))
-    flash(_("Your email address is confirmed. Please log in."), "success")
-    return redirect(url_for("auth.login", next=next_step) if next_step else url_for("auth.login"))
+    if not user.active:
+        flash(_("Your email address is confirmed. Please log in."), "success")
+        return redirect(url_for("auth.login"))
+    session.clear()
+    login_user(user)
+    flash(_("Your email address is confirmed. Now tell us about your company."), "success")
+    return redirect(next_step or url_for("main.dashboard"))
 
 
 @bp.route("/confirm")

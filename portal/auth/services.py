@@ -143,7 +143,8 @@ def make_confirm_token(user: User) -> str:
     return _serializer("confirm-email").dumps({"uid": user.id, "email": user.email})
 
 
-def confirm_email(token: str) -> User | None:
+def user_for_confirm_token(token: str) -> User | None:
+    """The account a confirmation link is for, while it is still unconfirmed; else None."""
     try:
         data = _serializer("confirm-email").loads(token, max_age=current_app.config["TOKEN_MAX_AGE_SECONDS"])
     except (BadSignature, SignatureExpired):
@@ -152,8 +153,16 @@ def confirm_email(token: str) -> User | None:
     # Once confirmed, every confirmation link of the account is spent: a link works once.
     if user is None or user.email != data.get("email") or user.email_confirmed_at is not None:
         return None
-    user.email_confirmed_at = utcnow()
     return user
+
+
+def confirm_email(user: User, password: str | None = None) -> None:
+    """Mark the address confirmed; with `password`, set it first (the link opened in a browser that did not
+    register the account: see auth.routes.confirm), which also ends every other session of the account."""
+    if password is not None:
+        set_password(user, password)
+        clear_failures(user.email)
+    user.email_confirmed_at = utcnow()
 
 
 def make_reset_token(user: User) -> str:

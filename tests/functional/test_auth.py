@@ -107,14 +107,57 @@ def test_confirmation_link_opened_in_the_registering_browser_logs_in_and_leads_t
     assert client.get("/companies/new").status_code == 200
 
 
-def test_confirmation_link_in_another_browser_confirms_but_asks_to_log_in(app, client):
+def user_named(email):
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def test_confirmation_link_in_another_browser_asks_for_the_password_before_it_confirms(app, client):
     register_as(client, "fresh@tannery.example")
     other = app.test_client()
-    response = other.get(link_in(last_mail("fresh@tannery.example")))
-    assert "/auth/login" in response.headers["Location"]
-    assert other.get("/auth/settings").status_code == 302
-    user = db.session.scalar(sa.select(User).where(User.email == "fresh@tannery.example"))
-    assert user.email_confirmed_at is not None
+    path = link_in(last_mail("fresh@tannery.example"))
+
+    asked = other.get(path)  # as a mail scanner's preview would: nothing is confirmed by a look
+
+    assert asked.status_code == 200 and "choose the account's password" in asked.get_data(as_text=True)
+    assert user_named("fresh@tannery.example").email_confirmed_at is None
+    refused = other.post(path, data={"password": "short", "password2": "short"})
+    assert refused.status_code == 200 and user_named("fresh@tannery.example").email_confirmed_at is None
+    done = other.post(path, data={"password": "my-own-pass-2026", "password2": "my-own-pass-2026"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/companies/new")
+    assert other.get("/auth/settings").status_code == 200
+    assert user_named("fresh@tannery.example").email_confirmed_at is not None
+
+
+def test_an_address_registered_by_someone_else_cannot_be_confirmed_for_them(app, client):
+    """Pre-account hijacking: an attacker registers a stranger's address with a password of their own and
+    stays logged in, waiting for the stranger to open the mailed link. Confirming it from the stranger's
+    browser takes a new password: the attacker's password and session stop working."""
+    attacker = app.test_client()
+    register_as(attacker, "aigerim@shymkent-hides.example", password="attackers-pass-99")
+    attacker.post("/auth/login", data={"email": "aigerim@shymkent-hides.example", "password": "attackers-pass-99"})
+    assert attacker.get("/auth/settings").status_code == 200  # an unconfirmed account may look around
+    path = link_in(last_mail("aigerim@shymkent-hides.example"))
+
+    client.get(path)  # the stranger opens the link
+    assert user_named("aigerim@shymkent-hides.example").email_confirmed_at is None  # not for the attacker
+    client.post(path, data={"password": "steppe-leather-pass-7", "password2": "steppe-leather-pass-7"})
+
+    assert user_named("aigerim@shymkent-hides.example").email_confirmed_at is not None
+    assert attacker.get("/auth/settings").status_code == 302  # logged out
+    again = app.test_client().post(
+        "/auth/login", data={"email": "aigerim@shymkent-hides.example", "password": "attackers-pass-99"}
+    )
+    assert again.status_code == 200 and client.get("/auth/settings").status_code == 200
+
+
+def test_a_confirmation_link_opened_while_logged_in_as_another_account_confirms_nothing(app, client_for, member):
+    register_as(app.test_client(), "fresh@tannery.example")
+    browser = client_for(member)
+
+    answer = browser.get(link_in(last_mail("fresh@tannery.example")), follow_redirects=True)
+
+    assert "This confirmation link is for another account" in answer.get_data(as_text=True)
+    assert user_named("fresh@tannery.example").email_confirmed_at is None
 
 
 def test_confirmation_link_works_once(client):
