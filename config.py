@@ -94,6 +94,9 @@ class Config:
     # them while younger than the max age, else computes live (0 turns the snapshots off).
     WORKER_INSIGHT_SECONDS = FromEnv("WORKER_INSIGHT_SECONDS", 5 * 60, int)
     INSIGHT_SNAPSHOT_MAX_AGE = FromEnv("INSIGHT_SNAPSHOT_MAX_AGE", 20 * 60, int)
+    WORKER_RETENTION_SECONDS = FromEnv("WORKER_RETENTION_SECONDS", 24 * 3600, int)  # portal/retention.py
+    RETENTION_LOG_DAYS = FromEnv("RETENTION_LOG_DAYS", 90, int)  # delivered mail, login failures (privacy page)
+    RETENTION_AUDIT_DAYS = FromEnv("RETENTION_AUDIT_DAYS", 5 * 365 + 1, int)  # decisions: up to five years
     WORKER_LEASE_SECONDS = FromEnv("WORKER_LEASE_SECONDS", 15 * 60, int)  # a dead worker's job waits this long
     WORKER_RETRY_SECONDS = FromEnv("WORKER_RETRY_SECONDS", 60, int)  # a failed job runs again this soon
     # /readyz answers 503 when the oldest unapplied journal entry or unsent mail is older than this.

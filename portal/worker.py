@@ -109,6 +109,13 @@ def insight_job() -> str:
     return f"{refresh()} dashboard figure(s) computed"
 
 
+def retention_job() -> str:
+    from .retention import enforce_retention
+
+    deleted = enforce_retention()
+    return ", ".join(f"{n} {name}" for name, n in deleted.items()) + " deleted past their retention"
+
+
 def default_jobs() -> list[Job]:
     cfg = lambda key: lambda: current_app.config[key]  # noqa: E731
     return [
@@ -119,6 +126,7 @@ def default_jobs() -> list[Job]:
         Job("match-notices", cfg("WORKER_MATCHES_SECONDS"), matches_job),
         Job("listing-expiry", cfg("WORKER_EXPIRY_SECONDS"), expiry_job),
         Job("insight-figures", cfg("WORKER_INSIGHT_SECONDS"), insight_job),
+        Job("retention", cfg("WORKER_RETENTION_SECONDS"), retention_job),
     ]
 
 
