@@ -2,6 +2,8 @@
 rules and the listings services, as on the pages), their matches and their expressions of interest.
 Another company's listing is 404, as on the site."""
 
+import hashlib
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -10,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import search
 from ..extensions import db
+from ..idempotency import create_once
 from ..listings import services
 from ..listings.forms import ListingForm
 from ..listings.services import ListingError, NotAllowed
@@ -21,6 +24,7 @@ from .errors import ApiError
 from .pagination import keyset_page
 from .present import interest_data, listing_data, load, own_listing_data
 from .schemas import (
+    IdempotencyHeaders,
     InterestArgs,
     InterestPage,
     ListingInput,
@@ -121,19 +125,28 @@ def my_listings(args):
 @requires("write")
 @bp.doc(security=TOKEN)
 @bp.arguments(ListingInput)
+@bp.arguments(IdempotencyHeaders, location="headers")
 @bp.response(201, OwnListingSchema)
-def create_listing(data):
+def create_listing(data, headers):
     """Create a draft listing
 
     Checked by the listing form's rules (the same messages as on the page, in the request's language);
-    it stays a draft until you submit it."""
-    company = member_company()
+    it stays a draft until you submit it. Send an `Idempotency-Key` to retry safely: a request whose answer
+    never arrived, sent again with the same key, gets the listing the first one made."""
+    company, user = member_company(), api_user()
+    # The key shares the listing's form-token column with the page's forms: hashed with the caller's id, so
+    # one account's key can neither collide with another's nor find its listing.
+    key = headers.get("key")
+    token = f"api-{hashlib.sha256(f'{user.id}:{key}'.encode()).hexdigest()[:40]}" if key else None
+
+    def create():
+        return services.create_listing(company, validated(data), user)
+
     try:
-        listing = services.create_listing(company, validated(data), api_user())
+        listing = create_once(Listing, token, create, Listing.company_id == company.id)
     except NotAllowed as exc:
         raise ApiError(403, "forbidden", str(exc)) from None
-    db.session.commit()
-    return own_listing_data(listing, api_user())
+    return own_listing_data(listing, user)
 
 
 @bp.route("/listings/<int:listing_id>")

@@ -119,6 +119,22 @@ class OwnListingArgs(PageArgs):
     status = fields.String(validate=validate.OneOf([s.value for s in ListingStatus]))
 
 
+class IdempotencyHeaders(ma.Schema):
+    """A create request's optional `Idempotency-Key`: the same key again gets the first request's row."""
+
+    class Meta:
+        unknown = ma.EXCLUDE  # every other header
+
+    key = fields.String(
+        data_key="Idempotency-Key",
+        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9_-]+$")],
+        metadata={
+            "description": "Any string of up to 64 letters, digits, '-' and '_', new for each listing: a retry "
+            "with the same key creates nothing and answers with the listing the first request created."
+        },
+    )
+
+
 class ListingInput(ma.Schema):
     """The listing form's fields; the form's own rules check them (the same messages as on the page)."""
 

@@ -185,6 +185,53 @@ def test_a_member_creates_a_draft_through_the_listing_rules(client, member):
     assert db.session.scalar(sa.select(AuditLog.actor_id).where(AuditLog.action == "listing.create")) == member.id
 
 
+def listings_of(company) -> int:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count(Listing.id)).where(Listing.company_id == company.id))
+
+
+def test_a_create_sent_again_with_its_idempotency_key_makes_one_listing(client, member):
+    """The answer to a create never arrived and the client sends it again: with the same key, the same
+    listing comes back and nothing more is made; another key, or none, makes another."""
+    secret = factories.make_api_token(member, scope="write")
+    keyed = {**bearer(secret), "Idempotency-Key": "order-2026-12-03-a"}
+
+    first = client.post("/api/v1/me/listings", json=TRADE, headers=keyed)
+    again = client.post("/api/v1/me/listings", json=TRADE, headers=keyed)
+
+    assert first.status_code == again.status_code == 201
+    assert again.get_json()["id"] == first.get_json()["id"] and listings_of(member.company) == 1
+    client.post("/api/v1/me/listings", json=TRADE, headers={**bearer(secret), "Idempotency-Key": "order-b"})
+    client.post("/api/v1/me/listings", json=TRADE, headers=bearer(secret))
+    assert listings_of(member.company) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditLog.action == "listing.create")) == 3
+
+
+def test_another_accounts_idempotency_key_finds_nothing_of_yours(client, member, kz_member):
+    mine = client.post(
+        "/api/v1/me/listings",
+        json=TRADE,
+        headers={**bearer(factories.make_api_token(member, scope="write")), "Idempotency-Key": "shared-key"},
+    ).get_json()
+
+    theirs = client.post(
+        "/api/v1/me/listings",
+        json=TRADE,
+        headers={**bearer(factories.make_api_token(kz_member, scope="write")), "Idempotency-Key": "shared-key"},
+    )
+
+    assert theirs.status_code == 201 and theirs.get_json()["id"] != mine["id"]
+    assert listings_of(kz_member.company) == 1
+
+
+def test_an_unreadable_idempotency_key_is_refused_and_makes_nothing(client, member):
+    secret = factories.make_api_token(member, scope="write")
+    for key in ("has spaces", "x" * 65):
+        answer = client.post("/api/v1/me/listings", json=TRADE, headers={**bearer(secret), "Idempotency-Key": key})
+        assert "Idempotency-Key" in error(answer, 422, "validation_failed")["details"]["headers"]
+    assert listings_of(member.company) == 0
+
+
 def test_validation_errors_name_the_fields_as_the_form_does(client, member):
     secret = factories.make_api_token(member, scope="write")
     bad = {**TRADE, "title": "", "details": {"quantity": 5}, "direction": "request"}
