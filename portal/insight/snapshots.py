@@ -4,7 +4,7 @@ small reads instead of seconds of aggregate SQL.
 Why: at 10,000 companies and 100,000 listings one association's figures take 1-3 s to compute even with
 every aggregate indexed (bench/insight_speed.py), against a budget of 500 ms per dashboard. The worker's
 `insight-figures` job (`refresh`) computes every `@snapshot` figure of `stats` and `market` for every
-association and for the whole portal, over each fixed period (PERIOD_KEYS), every INSIGHT_REFRESH_SECONDS,
+association and for the whole portal, over each fixed period (PERIOD_KEYS), every WORKER_INSIGHT_SECONDS,
 and keeps the values in `InsightSnapshot`. A read uses a snapshot younger than INSIGHT_SNAPSHOT_MAX_AGE and
 otherwise computes the figure live: a stopped worker makes the pages slower, never stale. Any call that names
 its own `now` is live.

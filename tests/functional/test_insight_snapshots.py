@@ -112,6 +112,10 @@ def rolled_up_world():
     db.session.commit()
 
 
+def custom_period(first, last):
+    return periods.parse({"period": "custom", "from": first.isoformat(), "to": last.isoformat()})
+
+
 def test_a_custom_range_from_the_workers_days_is_what_it_would_be_live(app):
     """The rolled-up figures (decision medians, funnel, cities) summed from the worker's day-by-day series
     equal the same range computed live, for ranges inside, across and outside the rows' days."""
@@ -128,25 +132,34 @@ def test_a_custom_range_from_the_workers_days_is_what_it_would_be_live(app):
     ]
     figures = {"funnel": stats.funnel, "decision_times": stats.decision_times, "cities": stats.cities}
     for first, last in ranges:
-        period = periods.parse({"period": "custom", "from": first.isoformat(), "to": last.isoformat()})
         for association in ("PTA", "KLA", None):
             association_id = association and aid(association)
             app.config["INSIGHT_SNAPSHOT_MAX_AGE"] = 1200
             g.pop("insight_as_of", None)
-            summed = {name: figure(association_id, period) for name, figure in figures.items()}
-            assert snapshots.as_of() is not None
+            summed = {name: figure(association_id, custom_period(first, last)) for name, figure in figures.items()}
+            assert snapshots.as_of() is not None  # read from the worker's series
             app.config["INSIGHT_SNAPSHOT_MAX_AGE"] = 0
-            live = {name: figure(association_id, period) for name, figure in figures.items()}
+            live = {name: figure(association_id, custom_period(first, last)) for name, figure in figures.items()}
             assert summed == live, (first, last, association)
-    assert {
-        s["key"]: s["count"]
-        for s in stats.funnel(
-            aid("PTA"),
-            periods.parse(
-                {"period": "custom", "from": (today - 6 * DAY).isoformat(), "to": (today - 6 * DAY).isoformat()}
-            ),
-        )
-    }["live"] == 1
+
+
+def test_a_day_of_the_workers_series_is_a_utc_day(app):
+    rolled_up_world()
+    snapshots.refresh()
+    today = utcnow().date()
+
+    def steps(day):
+        return {s["key"]: s["count"] for s in stats.funnel(aid("PTA"), custom_period(day, day))}
+
+    before, after = (
+        steps(today - 6 * DAY),
+        steps(today - 5 * DAY),
+    )  # 23:00 and 01:00 listings, 00:00 and 02:00 interests
+    assert (before["live"], before["interests"]) == (1, 0)
+    assert (after["live"], after["interests"]) == (1, 2)
+    waits = stats.decision_times(aid("PTA"), custom_period(today - 6 * DAY, today - 5 * DAY))["moderation"]
+    assert waits == {"count": 2, "median_seconds": 2 * 86400}
+    assert snapshots.as_of() is not None
 
 
 def test_the_worker_drops_the_snapshots_of_figures_it_no_longer_computes(app):
