@@ -151,10 +151,8 @@ def test_a_day_of_the_workers_series_is_a_utc_day(app):
     def steps(day):
         return {s["key"]: s["count"] for s in stats.funnel(aid("PTA"), custom_period(day, day))}
 
-    before, after = (
-        steps(today - 6 * DAY),
-        steps(today - 5 * DAY),
-    )  # 23:00 and 01:00 listings, 00:00 and 02:00 interests
+    # The listings went live at 23:00 and 01:00, their interests came at 00:00 and 02:00.
+    before, after = steps(today - 6 * DAY), steps(today - 5 * DAY)
     assert (before["live"], before["interests"]) == (1, 0)
     assert (after["live"], after["interests"]) == (1, 2)
     waits = stats.decision_times(aid("PTA"), custom_period(today - 6 * DAY, today - 5 * DAY))["moderation"]
