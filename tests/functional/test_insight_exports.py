@@ -528,6 +528,18 @@ def test_every_export_is_audited_with_its_period_and_association(client_for, pta
     )
 
 
+def test_a_head_request_gets_the_download_headers_but_is_no_export(client_for, pta_staff):
+    browser = client_for(pta_staff)
+
+    probe = browser.head("/insight/exports/listings.csv?period=all")
+
+    assert probe.status_code == 200 and probe.data == b""
+    assert probe.headers["Content-Disposition"].startswith("attachment")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == 0
+    browser.get("/insight/exports/listings.csv?period=all")
+    assert db.session.scalars(sa.select(AuditLog.action)).all() == ["export.listings"]
+
+
 def test_exports_are_rate_limited_on_their_own_counter(app, client_for, pta_staff):
     app.config["RATELIMIT_EXPORT_ACCOUNT"] = "2/minute"
     browser = client_for(pta_staff)

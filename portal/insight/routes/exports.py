@@ -33,19 +33,20 @@ def export(kind, fmt):
         "funnel": "export.funnel",
         "outcomes": "export.outcomes",
     }[kind]
-    audit.record(
-        current_user,
-        action,
-        "export",
-        association_id=one.id if one else None,
-        detail={
-            "format": fmt,
-            "period": exports.period_text(period),
-            "period_key": period.key,
-            "association": one.code if one else None,
-        },
-    )
-    db.session.commit()  # the audit row stands before the first byte leaves
+    if request.method != "HEAD":  # a HEAD (a download manager's probe) gets the headers and no rows: no export
+        audit.record(
+            current_user,
+            action,
+            "export",
+            association_id=one.id if one else None,
+            detail={
+                "format": fmt,
+                "period": exports.period_text(period),
+                "period_key": period.key,
+                "association": one.code if one else None,
+            },
+        )
+        db.session.commit()  # the audit row stands before the first byte leaves
     if fmt == "csv":
         response = spreadsheets.csv_response(table)
     else:
