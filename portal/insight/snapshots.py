@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g
+from sqlalchemy.orm import defer
 
 from ..extensions import db
 from ..models import Association, InsightSnapshot
@@ -130,7 +131,8 @@ def refresh() -> int:
 
     now = utcnow()
     scopes = [None, *db.session.scalars(sa.select(Association.id).order_by(Association.id))]
-    stored = {(row.figure, row.scope, row.period_key): row for row in db.session.scalars(sa.select(InsightSnapshot))}
+    rows = sa.select(InsightSnapshot).options(defer(InsightSnapshot.value))  # each is replaced, never read
+    stored = {(row.figure, row.scope, row.period_key): row for row in db.session.scalars(rows)}
     written = 0
     for association_id in scopes:
         for name, (compute, by_period) in FIGURES.items():
