@@ -16,7 +16,7 @@ charts and the exports (`portal/insight/exports`) show the same numbers. The sta
   and `conversion` (count / previous step's count as a float, None for the first step or after a zero);
   keys in order: FUNNEL_KEYS;
 - `outcomes_by_kind(aid, period) -> list[{"kind", "label", "count", "value_usd"}]`, one row per OutcomeKind;
-- sections 6-8 live in `market` and are re-exported here:
+- section 3 lives in `decisions`, sections 6-8 in `market`; both are re-exported here:
   `supply_demand(aid, locale) -> {"rows": [{"term", "label", "offers", "requests"}], "gaps": [row, ...]}`;
 - `cities(aid, period) -> list[{"city", "companies", "listings", "interests"}]`;
 - `hs_headings(aid) -> list[{"heading", "offers", "requests"}]`.
@@ -34,7 +34,6 @@ query counts day by day (UTC days) and the figure sums the period's days, so tha
 summed from the worker's series instead of scanning the tables for its reader.
 """
 
-import statistics
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -48,9 +47,6 @@ from ..models import (
     Interest,
     InterestStatus,
     Listing,
-    ListingFlag,
-    ListingRevision,
-    ListingStatus,
     MatchNotice,
     Meeting,
     MeetingStatus,
@@ -59,12 +55,9 @@ from ..models import (
     OutcomeStatus,
     base,
 )
-from ..models.company import VerificationStatus
-from ..moderation.clauses import waiting_clause
+from .decisions import decision_times  # noqa: F401 - the API
 from .market import cities, day_key, hs_headings, member_ids, member_listing_ids, supply_demand  # noqa: F401 - the API
 from .market import month_key as _month_key
-from .market import seconds_between as _seconds
-from .market import unindexed as _unindexed
 from .snapshots import rollup, snapshot, within
 
 MEMBER_STATUSES = ("verified", "unverified", "rejected", "revoked")
@@ -76,11 +69,6 @@ _DECISION_STATUS = {
     "company.revoke": "revoked",
     "company.resubmit": "unverified",
 }
-_FIRST_DECISIONS = ("company.verify", "company.reject")
-_LISTING_DECISIONS = tuple(
-    f"listing.{prefix}{name}" for prefix in ("", "revision_") for name in ("approve", "reject", "request_changes")
-)
-_LISTING_SUBMITS = ("listing.submit", "listing.resubmit", "listing.revision_submit")
 FUNNEL_KEYS = ("live", "matches", "interests", "accepted", "conversations", "meetings", "outcomes", "confirmed")
 FUNNEL_LABELS = {
     "live": _l("Listings gone live"),
@@ -92,13 +80,6 @@ FUNNEL_LABELS = {
     "outcomes": _l("Outcomes recorded"),
     "confirmed": _l("Outcomes confirmed"),
 }
-
-
-_member_ids, _member_listing_ids = member_ids, member_listing_ids
-
-
-def _count(query) -> int:
-    return db.session.scalar(query) or 0
 
 
 # --- 1. members by verification status, month by month ----------------------------------------------
@@ -119,7 +100,7 @@ def _status_changes(association_id, end: datetime):
     A company enters at its creation: unverified if it has any decision row at all, else in its current
     status (imported or seeded as verified); each decision row then moves it from the status the row
     before left it in (LAG over its rows in id order, the order they were written) to the row's status."""
-    members = _member_ids(association_id).where(Company.created_at < end)
+    members = member_ids(association_id).where(Company.created_at < end)
     decisions = sa.and_(AuditLog.object_type == "company", AuditLog.action.in_(_DECISION_STATUS))
     decided = sa.select(AuditLog.object_id).where(decisions)
     entered = sa.select(
@@ -153,7 +134,7 @@ def membership(association_id, period, now=None) -> list[dict]:
     One query of the status changes by month (`_status_changes`), summed up month by month here: a query
     per month re-read the whole audit log up to 36 times."""
     first = period.start or db.session.scalar(
-        sa.select(sa.func.min(Company.created_at)).where(Company.id.in_(_member_ids(association_id)))
+        sa.select(sa.func.min(Company.created_at)).where(Company.id.in_(member_ids(association_id)))
     )
     if first is None:
         return []
@@ -180,7 +161,7 @@ def listings(association_id, period) -> list[dict]:
     """Listings created in the period, by type, direction and current status."""
     query = (
         sa.select(Listing.type, Listing.direction, Listing.status, sa.func.count(Listing.id))
-        .where(Listing.company_id.in_(_member_ids(association_id)), period.clause(Listing.created_at))
+        .where(Listing.company_id.in_(member_ids(association_id)), period.clause(Listing.created_at))
         .group_by(Listing.type, Listing.direction, Listing.status)
         .order_by(Listing.type, Listing.direction, Listing.status)
     )
@@ -188,128 +169,6 @@ def listings(association_id, period) -> list[dict]:
         {"type": t.value, "direction": d.value, "status": s.value, "count": n}
         for t, d, s, n in db.session.execute(query)
     ]
-
-
-# --- 3. how long decisions take ---------------------------------------------------------------------
-
-
-def _medians_of_days(series: dict, period) -> dict:
-    """{"verification": {"count", "median_seconds"}, "moderation": ...} of the waits of the period's days."""
-    figures = {}
-    for name in ("verification", "moderation"):
-        waits = [wait for parts in within(series, period) for wait in parts.get(name, ())]
-        figures[name] = {"count": len(waits), "median_seconds": statistics.median(waits) if waits else None}
-    return figures
-
-
-@rollup("decision_waits", _medians_of_days)
-def _decision_waits(association_id, period, now=None) -> dict:
-    """Day by day, the waits (whole seconds) ended by the decisions taken that day: to a verification
-    decision (company created -> its first verify or reject) and to a moderation decision (the latest
-    submit, resubmit or revision_submit row -> approve, reject or request_changes, of the listing or of an
-    edit). A median is not a sum of days, so a day keeps its waits, not a figure.
-
-    Listings moved by an import have no audit rows and are not counted; a decision without a submit row
-    before it (an imported "submitted" listing) neither."""
-    first = (
-        sa.select(AuditLog.object_id, sa.func.min(AuditLog.at).label("at"))
-        .where(AuditLog.object_type == "company", AuditLog.action.in_(_FIRST_DECISIONS))
-        .group_by(AuditLog.object_id)
-        .subquery()
-    )
-    verification = (
-        sa.select(first.c.at.label("at"), _seconds(first.c.at, Company.created_at).label("seconds"))
-        .join(first, first.c.object_id == Company.id)
-        .where(Company.id.in_(_member_ids(association_id)), period.clause(first.c.at))
-        .subquery()
-    )
-    series: dict[str, dict] = {}
-    for name, waits in (("verification", verification), ("moderation", _moderation_waits(association_id, period))):
-        query = sa.select(day_key(waits.c.at), waits.c.seconds).where(waits.c.seconds.is_not(None))
-        for day, seconds in db.session.execute(query):
-            series.setdefault(day, {}).setdefault(name, []).append(round(float(seconds)))
-    return series
-
-
-def decision_times(association_id, period, now=None) -> dict:
-    """The median waits for the decisions taken in the period (`_decision_waits`), and the queues now."""
-    return {**_decision_waits(association_id, period, now), **_queues(association_id)}
-
-
-def _moderation_waits(association_id, period):
-    """SQL (at, seconds): each moderation decision taken in the period on the members' listings, and the
-    seconds since the latest submit row before it (NULL without one). One ordered pass over those listings'
-    submit and decision rows (a running max of the submit times), not a lookup per decision: at 46,000
-    decisions the lookups took seconds."""
-    listing_type = AuditLog.object_type == "listing"
-    decided = sa.select(AuditLog.object_id).where(
-        listing_type,
-        AuditLog.action.in_(_LISTING_DECISIONS),
-        period.clause(AuditLog.at),
-        _unindexed(AuditLog.object_id).in_(_member_listing_ids(association_id)),
-    )
-    history = sa.select(
-        AuditLog.action,
-        AuditLog.at,
-        sa.func.max(sa.case((AuditLog.action.in_(_LISTING_SUBMITS), AuditLog.at)))
-        .over(partition_by=AuditLog.object_id, order_by=(AuditLog.at, AuditLog.id))
-        .label("submitted"),
-    ).where(
-        listing_type,
-        AuditLog.action.in_(_LISTING_SUBMITS + _LISTING_DECISIONS),
-        AuditLog.object_id.in_(decided),
-    )
-    rows = history.subquery()
-    return (
-        sa.select(rows.c.at.label("at"), _seconds(rows.c.at, rows.c.submitted).label("seconds"))
-        .where(rows.c.action.in_(_LISTING_DECISIONS), period.clause(rows.c.at))
-        .subquery()
-    )
-
-
-@snapshot("queues", by_period=False)
-def _queues(association_id) -> dict:
-    """What waits for a decision now, whatever the period: {"moderation_queue", "verification_queue"}."""
-    return {
-        "moderation_queue": _moderation_queue(association_id),
-        "verification_queue": _verification_queue(association_id),
-    }
-
-
-def _moderation_queue(association_id) -> dict:
-    """What waits (moderation/clauses.waiting_clause) and since when its oldest item waits."""
-    members = _member_ids(association_id)
-    listing_ids = _member_listing_ids(association_id)
-    waiting = _count(sa.select(sa.func.count(Listing.id)).where(waiting_clause(), Listing.company_id.in_(members)))
-    since = [
-        db.session.scalar(
-            sa.select(sa.func.min(Listing.submitted_at)).where(
-                Listing.status == ListingStatus.submitted, Listing.company_id.in_(members)
-            )
-        ),
-        db.session.scalar(
-            sa.select(sa.func.min(ListingRevision.created_at)).where(
-                ListingRevision.status == ListingStatus.submitted,
-                _unindexed(ListingRevision.listing_id).in_(listing_ids),
-                ListingRevision.listing_id.in_(sa.select(Listing.id).where(Listing.status == ListingStatus.published)),
-            )
-        ),
-        db.session.scalar(
-            sa.select(sa.func.min(ListingFlag.created_at)).where(
-                ListingFlag.resolved_at.is_(None), _unindexed(ListingFlag.listing_id).in_(listing_ids)
-            )
-        ),
-    ]
-    known = [moment for moment in since if moment is not None]
-    return {"waiting": waiting, "oldest": min(known) if known and waiting else None}
-
-
-def _verification_queue(association_id) -> dict:
-    query = sa.select(sa.func.count(Company.id), sa.func.min(Company.created_at)).where(
-        Company.status == VerificationStatus.unverified, Company.id.in_(_member_ids(association_id))
-    )
-    waiting, oldest = db.session.execute(query).one()
-    return {"waiting": waiting or 0, "oldest": oldest}
 
 
 # --- 4. the partnership funnel ----------------------------------------------------------------------
@@ -329,10 +188,10 @@ def _funnel_counts(association_id, period, now=None) -> dict[str, dict[str, int]
     """Every step's count day by day, in one statement: a UNION ALL of one grouped count per step, each by
     the day of its own time column."""
     now = now or base.utcnow()
-    listing_ids = _member_listing_ids(association_id)
+    listing_ids = member_listing_ids(association_id)
     conversation_ids = sa.select(Conversation.id).where(Conversation.listing_id.in_(listing_ids))
     steps = {
-        "live": (Listing.published_at, Listing.company_id.in_(_member_ids(association_id))),
+        "live": (Listing.published_at, Listing.company_id.in_(member_ids(association_id))),
         "matches": (MatchNotice.created_at, MatchNotice.listing_id.in_(listing_ids)),
         "interests": (Interest.created_at, Interest.listing_id.in_(listing_ids)),
         "accepted": (
@@ -386,7 +245,7 @@ def outcomes_by_kind(association_id, period) -> list[dict]:
     outcome between a PTA and a KLA member counts for both), by kind, with their total value in USD."""
     from ..partnerships.services.outcomes import outcome_label
 
-    members = _member_ids(association_id)
+    members = member_ids(association_id)
     query = (
         sa.select(Outcome.kind, sa.func.count(Outcome.id), sa.func.coalesce(sa.func.sum(Outcome.value_usd), 0))
         .join(Conversation, Conversation.id == Outcome.conversation_id)
