@@ -230,6 +230,17 @@ class Outcome(db.Model):
     recorded_by_company = relationship("Company", foreign_keys=[recorded_by_company_id])
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])
 
+    def naming_consent_of(self, company_id) -> bool | None:
+        """That company's own consent to be named on the scoreboard, or None when it has none to give: the
+        recorder has one from the start, the other company once it has confirmed; a dispute ends both."""
+        if self.status is OutcomeStatus.disputed:
+            return None
+        if company_id == self.recorded_by_company_id:
+            return self.recorder_agrees_to_be_named
+        if company_id == self.confirmed_by_company_id and self.status is OutcomeStatus.confirmed:
+            return self.confirmer_agrees_to_be_named
+        return None
+
     # The insight funnel and outcomes by kind: an association's outcomes by status and time.
     __table_args__ = (
         sa.Index("ix_outcome_conversation_activity", "conversation_id", "status", "decided_at", "created_at"),

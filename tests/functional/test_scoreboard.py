@@ -297,6 +297,23 @@ def test_the_other_company_consents_with_its_confirmation_not_before(client_for,
     assert outcome_row.status is OutcomeStatus.recorded and not outcome_row.confirmer_agrees_to_be_named
 
 
+def test_a_disputed_outcome_has_no_consent_to_change(client_for, member, kz_member):
+    listing = factories.make_live_listing(member.company, "Wet blue hides", type="trade")
+    deal = factories.make_interest(listing, kz_member.company, kz_member, status="accepted").conversation
+    recorder = client_for(kz_member)
+    recorder.post(
+        f"/partnerships/conversations/{deal.id}/outcomes", data={"kind": "trade_contract", "value_usd": "1000"}
+    )
+    oid = db.session.scalar(sa.select(Outcome.id))
+    client_for(member).post(f"/partnerships/outcomes/{oid}/dispute", data={"reason": "No contract was signed."})
+    assert 'name="agrees" value' not in page(recorder, f"/partnerships/conversations/{deal.id}")
+
+    recorder.post(f"/partnerships/outcomes/{oid}/naming", data={"agrees": "1"})
+
+    outcome_row = db.session.get(Outcome, oid)
+    assert outcome_row.status is OutcomeStatus.disputed and not outcome_row.recorder_agrees_to_be_named
+
+
 # --- the official figures: admins only --------------------------------------------------------------
 
 

@@ -99,12 +99,12 @@ def set_naming_consent(user, outcome, agrees: bool) -> Outcome:
     from the start, the other company once it has confirmed. Names need both consents, so either company
     withdrawing its own takes both names off the scoreboard at once."""
     require_party(user, outcome.conversation)
+    if outcome.naming_consent_of(user.company_id) is None:
+        raise RuleError(_("Confirm the outcome first: the consent comes with the confirmation."))
     if user.company_id == outcome.recorded_by_company_id:
         outcome.recorder_agrees_to_be_named = agrees
-    elif user.company_id == outcome.confirmed_by_company_id:
-        outcome.confirmer_agrees_to_be_named = agrees
     else:
-        raise RuleError(_("Confirm the outcome first: the consent comes with the confirmation."))
+        outcome.confirmer_agrees_to_be_named = agrees
     action = "outcome.naming_allow" if agrees else "outcome.naming_withdraw"
     audit.record(user, action, "outcome", outcome.id, association_id=user.company.association_id)
     return outcome
