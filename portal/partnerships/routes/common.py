@@ -1,11 +1,13 @@
-"""What every partnership page needs: loading an object for its parties only."""
+"""What every partnership page needs: loading an object for its parties only, and acting on it."""
 
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ...extensions import db
 from ...models import Conversation, Interest
 from ...permissions import get_or_404_for
+from ...rules import back_to
 from ..services.common import is_party
 from ..services.interests import can_view_interest
 
@@ -36,3 +38,17 @@ def conversation_url(conversation_id, anchor=None) -> str:
 
 def to_conversation(conversation_id, anchor=None):
     return redirect(conversation_url(conversation_id, anchor))
+
+
+def party_action(model, object_id, anchor: str, form, act) -> tuple:
+    """The body of a meeting's or an outcome's button: the object for the two parties only (404 for anyone
+    else); when the form is valid, `act(obj)` (a refusal goes back to the conversation with its message) and
+    the commit. Returns (obj, the conversation URL at the object's `anchor`, whether it acted)."""
+    obj = party_object(model, object_id)
+    back = conversation_url(obj.conversation_id, f"{anchor}-{obj.id}")
+    if not form.validate_on_submit():
+        return obj, back, False
+    with back_to(back):
+        act(obj)
+    db.session.commit()
+    return obj, back, True

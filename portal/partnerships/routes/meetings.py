@@ -7,12 +7,12 @@ from flask_login import current_user
 from ...extensions import db
 from ...models import Meeting, MeetingStatus
 from ...permissions import member_required
-from ...rules import back_to, or_field_error
+from ...rules import or_field_error
 from ...utils import as_download
 from .. import bp
 from ..forms import ActionForm, MeetingAnswerForm, MeetingForm
 from ..services import meetings
-from .common import conversation_url, party_conversation, party_object, to_conversation
+from .common import party_action, party_conversation, party_object, to_conversation
 from .conversations import render_conversation
 
 
@@ -47,16 +47,15 @@ def propose_meeting(conversation_id):
 @bp.route("/meetings/<int:meeting_id>/answer", methods=["POST"])
 @member_required
 def answer_meeting(meeting_id):
-    meeting = party_object(Meeting, meeting_id)
-    back = conversation_url(meeting.conversation_id, f"meeting-{meeting.id}")
     form = MeetingAnswerForm()
-    if form.validate_on_submit():
-        with back_to(back):
-            meetings.answer_meeting(current_user, meeting, accept=bool(form.accept.data))
-        db.session.commit()
+    accept = bool(form.accept.data)
+    _meeting, back, done = party_action(
+        Meeting, meeting_id, "meeting", form, lambda meeting: meetings.answer_meeting(current_user, meeting, accept)
+    )
+    if done:
         flash(
-            _("Meeting accepted. Add it to your calendar.") if form.accept.data else _("Meeting declined."),
-            "success" if form.accept.data else "info",
+            _("Meeting accepted. Add it to your calendar.") if accept else _("Meeting declined."),
+            "success" if accept else "info",
         )
     return redirect(back)
 
@@ -94,12 +93,10 @@ def counter_meeting(meeting_id):
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
 @member_required
 def cancel_meeting(meeting_id):
-    meeting = party_object(Meeting, meeting_id)
-    back = conversation_url(meeting.conversation_id, f"meeting-{meeting.id}")
-    if ActionForm().validate_on_submit():
-        with back_to(back):
-            meetings.cancel_meeting(current_user, meeting)
-        db.session.commit()
+    _meeting, back, done = party_action(
+        Meeting, meeting_id, "meeting", ActionForm(), lambda meeting: meetings.cancel_meeting(current_user, meeting)
+    )
+    if done:
         flash(_("The meeting is cancelled."), "info")
     return redirect(back)
 

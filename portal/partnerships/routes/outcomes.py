@@ -4,15 +4,14 @@ from flask import flash, redirect
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ...extensions import db
 from ...idempotency import create_once
 from ...models import Outcome, OutcomeKind
 from ...permissions import member_required
-from ...rules import back_to, or_field_error
+from ...rules import or_field_error
 from .. import bp
 from ..forms import ConfirmOutcomeForm, DisputeForm, NamingConsentForm, OutcomeForm
 from ..services import outcomes
-from .common import conversation_url, party_conversation, party_object, to_conversation
+from .common import party_action, party_conversation, to_conversation
 from .conversations import render_conversation
 
 
@@ -55,13 +54,17 @@ def record_outcome(conversation_id):
 @bp.route("/outcomes/<int:outcome_id>/confirm", methods=["POST"])
 @member_required
 def confirm_outcome(outcome_id):
-    outcome = party_object(Outcome, outcome_id)
-    back = conversation_url(outcome.conversation_id, f"outcome-{outcome.id}")
     form = ConfirmOutcomeForm()
-    if form.validate_on_submit():
-        with back_to(back):
-            outcomes.confirm_outcome(current_user, outcome, agrees_to_be_named=form.agrees_to_be_named.data)
-        db.session.commit()
+    _outcome, back, done = party_action(
+        Outcome,
+        outcome_id,
+        "outcome",
+        form,
+        lambda outcome: outcomes.confirm_outcome(
+            current_user, outcome, agrees_to_be_named=form.agrees_to_be_named.data
+        ),
+    )
+    if done:
         flash(_("Outcome confirmed. Congratulations on your partnership!"), "success")
     return redirect(back)
 
@@ -70,33 +73,32 @@ def confirm_outcome(outcome_id):
 @member_required
 def naming_consent(outcome_id):
     """Allow or withdraw the company's consent to be named on the public scoreboard for this outcome."""
-    outcome = party_object(Outcome, outcome_id)
-    back = conversation_url(outcome.conversation_id, f"outcome-{outcome.id}")
     form = NamingConsentForm()
-    if form.validate_on_submit():
-        agrees = form.agrees.data == "1"
-        with back_to(back):
-            outcomes.set_naming_consent(current_user, outcome, agrees)
-        db.session.commit()
-        if agrees:
-            flash(_("Your company may be named with this agreement once both companies allow it."), "success")
-        else:
-            flash(_("Your company's consent is withdrawn: the scoreboard shows this agreement without names."), "info")
-    else:  # only a forged request sends another value than the page's buttons
+    agrees = form.agrees.data == "1"
+    _outcome, back, done = party_action(
+        Outcome, outcome_id, "outcome", form, lambda outcome: outcomes.set_naming_consent(current_user, outcome, agrees)
+    )
+    if not done:  # only a forged request sends another value than the page's buttons
         flash(_("That choice was not understood; your consent is as it was."), "warning")
+    elif agrees:
+        flash(_("Your company may be named with this agreement once both companies allow it."), "success")
+    else:
+        flash(_("Your company's consent is withdrawn: the scoreboard shows this agreement without names."), "info")
     return redirect(back)
 
 
 @bp.route("/outcomes/<int:outcome_id>/dispute", methods=["POST"])
 @member_required
 def dispute_outcome(outcome_id):
-    outcome = party_object(Outcome, outcome_id)
-    back = conversation_url(outcome.conversation_id, f"outcome-{outcome.id}")
     form = DisputeForm()
-    if form.validate_on_submit():
-        with back_to(back):
-            outcomes.dispute_outcome(current_user, outcome, form.reason.data)
-        db.session.commit()
+    outcome, back, done = party_action(
+        Outcome,
+        outcome_id,
+        "outcome",
+        form,
+        lambda outcome: outcomes.dispute_outcome(current_user, outcome, form.reason.data),
+    )
+    if done:
         flash(
             _("You disputed this outcome; %(company)s was told why.", company=outcome.recorded_by_company.name),
             "info",
